@@ -1,0 +1,258 @@
+//! The subcommands: resolve arguments into settings, run, print, and map the
+//! outcome to an exit status.
+
+use std::fmt;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::check::{self, Settings};
+use crate::cli::{CheckArgs, ColorChoice, Command, ExplainArgs, InitArgs, ListFormat, PolicyArgs, RulesArgs};
+use crate::discover::WalkOptions;
+use crate::policy::{Origin, Policy, PolicyError, DEFAULT_POLICY};
+use crate::report::{self, human, Format, RenderOptions};
+use crate::rules;
+use crate::source::LineIndex;
+
+/// Exit status: no error found.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: at least one finding of severity error.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status: the check could not be made.
+pub const EXIT_TROUBLE: u8 = 2;
+
+/// Run a subcommand; returns the exit status.
+pub fn run(command: Command) -> u8 {
+    match command {
+        Command::Check(args) => check(args),
+        Command::Rules(args) => list_rules(args),
+        Command::Explain(args) => explain(args),
+        Command::Policy(args) => policy(args),
+        Command::Init(args) => init(args),
+    }
+}
+
+fn fail(message: impl fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_TROUBLE
+}
+
+fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A policy error rendered with a snippet of the policy file.
+struct PolicyDiagnostic {
+    message: String,
+    help: String,
+    source: NamedSource<Arc<str>>,
+    at: Option<usize>,
+    severity: miette::Severity,
+}
+
+impl fmt::Debug for PolicyDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl fmt::Display for PolicyDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for PolicyDiagnostic {}
+impl Diagnostic for PolicyDiagnostic {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.help))
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.at.map(|_| &self.source as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let at = self.at?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some("here".into()), SourceSpan::new(at.into(), 0)))))
+    }
+}
+
+fn print_diagnostic(d: &PolicyDiagnostic) {
+    let mut out = String::new();
+    let _ = human::handler(stderr_color()).render_report(&mut out, d);
+    eprint!("{out}");
+}
+
+/// Print a policy error: `file:line:col: message`, then the snippet.
+fn report_policy_error(e: &PolicyError) -> u8 {
+    eprintln!("error: invalid policy {}:{}:{}: {}", e.file, e.line, e.column, e.message);
+    let text = e.text.clone().unwrap_or_else(|| Arc::from(""));
+    let at = e.text.as_ref().filter(|_| e.line > 0).map(|t| LineIndex::new(t).offset(t, e.line, e.column));
+    print_diagnostic(&PolicyDiagnostic {
+        message: e.message.clone(),
+        help: e.help.clone(),
+        source: NamedSource::new(format!("{}:{}:{}", e.file, e.line, e.column), text),
+        at,
+        severity: miette::Severity::Error,
+    });
+    EXIT_TROUBLE
+}
+
+fn load_policy(explicit: Option<&Path>, cwd: &Path) -> Result<Policy, u8> {
+    Policy::discover(explicit, cwd).map_err(|e| report_policy_error(&e))
+}
+
+fn check(args: CheckArgs) -> u8 {
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => return fail(format!("cannot read the current directory: {e}")),
+    };
+    let policy = match load_policy(args.policy.as_deref(), &cwd) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let threads = args.threads.unwrap_or(0);
+    if threads > 0 {
+        // Ignore the error of a second initialisation (tests run in one process).
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(8 << 20).build_global();
+    } else {
+        let _ = rayon::ThreadPoolBuilder::new().stack_size(8 << 20).build_global();
+    }
+    let settings = Settings {
+        paths: args.paths,
+        walk: WalkOptions { no_ignore: args.no_ignore, exclude: args.exclude, threads },
+        base: args.base,
+        cwd,
+        policy,
+    };
+    let report = match check::check(&settings) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    for notice in &report.notices {
+        eprintln!("warning: {notice}");
+    }
+    if let Origin::File(path) = &settings.policy.origin {
+        for w in &report.policy_warnings {
+            let pos = settings.policy.spans.value(&w.yaml_path);
+            let text = settings.policy.text.clone();
+            let at = pos.map(|p| LineIndex::new(&text).offset(&text, p.line, p.column));
+            let shown = path.display().to_string();
+            let where_ = pos.map_or(shown.clone(), |p| format!("{shown}:{}:{}", p.line, p.column));
+            eprintln!("warning: policy entry {where_}: {}", w.message);
+            print_diagnostic(&PolicyDiagnostic {
+                message: w.message.clone(),
+                help: "remove the entry or fix it, so the policy does not rot".to_string(),
+                source: NamedSource::new(where_, text),
+                at,
+                severity: miette::Severity::Warning,
+            });
+        }
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let rendered = report::render(&report, args.format, RenderOptions { color });
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, rendered.as_bytes())
+            .map_err(|e| format!("cannot write the report to `{}`: {e}", path.display())),
+        None => std::io::stdout().lock().write_all(rendered.as_bytes()).map_err(|e| e.to_string()),
+    };
+    if let Err(e) = written {
+        return fail(e);
+    }
+    if args.output.is_some() && args.format != Format::Human {
+        eprintln!("{}", human::summary(&report));
+    }
+    if report.count(crate::diagnostic::Severity::Error) > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn list_rules(args: RulesArgs) -> u8 {
+    let mut out = String::new();
+    match args.format {
+        ListFormat::Human => {
+            for r in rules::ALL {
+                out.push_str(&format!("{}  {:<30} {:<8} {}\n", r.code, r.name, r.default_severity.as_str(), r.summary));
+            }
+        }
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = rules::ALL
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code, "name": r.name,
+                        "severity": r.default_severity.as_str(), "summary": r.summary,
+                    })
+                })
+                .collect();
+            out = serde_json::to_string_pretty(&list).unwrap_or_default();
+            out.push('\n');
+        }
+    }
+    print!("{out}");
+    EXIT_OK
+}
+
+fn explain(args: ExplainArgs) -> u8 {
+    match rules::find(args.rule.trim()) {
+        Some(r) => {
+            println!("{} {} (default severity: {})\n", r.code, r.name, r.default_severity.as_str());
+            println!("{}", r.docs_text().trim_end());
+            EXIT_OK
+        }
+        None => fail(format!("unknown rule `{}`; `authguard rules` lists them", args.rule)),
+    }
+}
+
+fn policy(args: PolicyArgs) -> u8 {
+    if args.schema {
+        let schema = schemars::schema_for!(crate::policy::raw::RawPolicy);
+        println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+        return EXIT_OK;
+    }
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => return fail(format!("cannot read the current directory: {e}")),
+    };
+    match load_policy(args.policy.as_deref(), &cwd) {
+        Ok(p) => {
+            let from = match &p.origin {
+                Origin::Bundled => "the bundled default policy".to_string(),
+                Origin::File(f) => f.display().to_string(),
+            };
+            println!("# policy resolved from {from}; valid");
+            print!("{}", p.resolved_yaml());
+            EXIT_OK
+        }
+        Err(code) => code,
+    }
+}
+
+fn init(args: InitArgs) -> u8 {
+    if args.path.exists() && !args.force {
+        return fail(format!("`{}` exists; use --force to overwrite it", args.path.display()));
+    }
+    match std::fs::write(&args.path, DEFAULT_POLICY) {
+        Ok(()) => {
+            eprintln!(
+                "wrote {}; `authguard policy --policy {}` validates it",
+                args.path.display(),
+                args.path.display()
+            );
+            EXIT_OK
+        }
+        Err(e) => fail(format!("cannot write `{}`: {e}", args.path.display())),
+    }
+}

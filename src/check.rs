@@ -1,0 +1,340 @@
+//! The check pipeline: discover → read → lower to facts → judge → suppress →
+//! locate. Files are analysed in parallel and results sorted, so the report
+//! is the same bytes whatever the thread count.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Finding, Severity, Violation};
+use crate::discover::{self, Candidate, DiscoverError, WalkOptions};
+use crate::facts::{Fact, FactKind, FileFacts};
+use crate::frontend;
+use crate::git::{self, GitError};
+use crate::policy::{Origin, Policy};
+use crate::rules::{self, FileContext};
+use crate::source::{LineCol, SourceFile, Span};
+use crate::suppress;
+
+/// Files larger than this are reported as AUTH010 instead of parsed: no
+/// migration or env file is this large, and parsing one would take the
+/// memory of a much larger machine.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Everything a check needs, resolved from the command line and the policy.
+#[derive(Debug)]
+pub struct Settings {
+    /// Paths to check.
+    pub paths: Vec<PathBuf>,
+    /// The policy.
+    pub policy: Policy,
+    /// Walk options.
+    pub walk: WalkOptions,
+    /// `--base`: check only files changed since the merge-base of this ref and HEAD.
+    pub base: Option<String>,
+    /// The current directory (for display paths and git).
+    pub cwd: PathBuf,
+}
+
+/// A warning about the policy itself (an entry that matched nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyWarning {
+    /// The YAML path of the entry.
+    pub yaml_path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The result of a check.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Findings, sorted by path, line, column, code.
+    pub findings: Vec<Finding>,
+    /// Files in scope that were read.
+    pub files_scanned: usize,
+    /// Findings removed by suppression comments.
+    pub suppressed: usize,
+    /// Text of the files that have findings, for rendering snippets.
+    pub sources: BTreeMap<String, Arc<str>>,
+    /// Harmless problems met on the way (a symbolic link loop).
+    pub notices: Vec<String>,
+    /// Policy entries that matched nothing in the checked tree.
+    pub policy_warnings: Vec<PolicyWarning>,
+}
+
+impl Report {
+    /// Number of findings of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+}
+
+/// Why a check could not be made (exit 2).
+#[derive(Debug)]
+pub enum CheckError {
+    /// A path or `--exclude` problem.
+    Discover(DiscoverError),
+    /// A `--base` problem.
+    Git(GitError),
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckError::Discover(e) => e.fmt(f),
+            CheckError::Git(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// Lexically normalised absolute path (no `.`, `..` resolved without touching the disk).
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn slash_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+/// How a file is named in reports: relative to the current directory when below it.
+pub fn display_path(cwd: &Path, path: &Path) -> String {
+    let abs = absolute(cwd, path);
+    match abs.strip_prefix(cwd) {
+        Ok(rel) if !rel.as_os_str().is_empty() => slash_path(rel),
+        _ => slash_path(&abs),
+    }
+}
+
+/// The directory policy globs are relative to: the policy file's directory,
+/// else the enclosing git repository, else none (absolute paths are matched).
+fn project_root(policy: &Policy, cwd: &Path) -> Option<PathBuf> {
+    match &policy.origin {
+        Origin::File(p) => Some(absolute(cwd, p.parent().unwrap_or(Path::new(".")))),
+        Origin::Bundled => cwd.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf),
+    }
+}
+
+fn match_path(root: Option<&Path>, abs: &Path) -> String {
+    match root.and_then(|r| abs.strip_prefix(r).ok()) {
+        Some(rel) => slash_path(rel),
+        None => slash_path(abs),
+    }
+}
+
+/// Run a check.
+pub fn check(settings: &Settings) -> Result<Report, CheckError> {
+    let walk = discover::walk(&settings.paths, &settings.walk).map_err(CheckError::Discover)?;
+    let mut files = walk.files;
+    if let Some(base) = &settings.base {
+        let changed = git::changed_files(&settings.cwd, base).map_err(CheckError::Git)?;
+        let changed: HashSet<PathBuf> = changed.iter().map(|p| absolute(&settings.cwd, p)).collect();
+        files.retain(|c| changed.contains(&absolute(&settings.cwd, &c.path)));
+    }
+    let root = project_root(&settings.policy, &settings.cwd);
+    let ctx = Pipeline { policy: &settings.policy, cwd: &settings.cwd, root: root.as_deref() };
+
+    let results: Vec<FileResult> = files.par_iter().map(|c| ctx.analyse(c)).collect();
+
+    let mut report = Report { files_scanned: files.len(), ..Report::default() };
+    let mut tables_seen = BTreeSet::new();
+    for r in results {
+        report.suppressed += r.suppressed;
+        tables_seen.extend(r.tables);
+        if !r.findings.is_empty() {
+            report.sources.insert(r.display.clone(), r.text.clone());
+        }
+        report.findings.extend(r.findings);
+    }
+    for issue in walk.issues {
+        let path = issue.path.as_deref().map(|p| display_path(&settings.cwd, p));
+        if issue.hides_files {
+            let display = path.unwrap_or_else(|| ".".to_string());
+            report.findings.push(Finding {
+                rule: &rules::auth010_unparsable_file::RULE,
+                severity: Severity::Error,
+                path: display,
+                span: Span::default(),
+                start: LineCol { line: 1, column: 1 },
+                end: LineCol { line: 1, column: 1 },
+                message: format!("cannot read: {}", issue.message),
+                help: Some("make it readable, or --exclude it if it holds nothing to check".to_string()),
+                service: None,
+                table: None,
+                field: None,
+            });
+        } else {
+            report.notices.push(match path {
+                Some(p) => format!("{p}: {}", issue.message),
+                None => issue.message,
+            });
+        }
+    }
+    report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    if settings.base.is_none() && matches!(settings.policy.origin, Origin::File(_)) {
+        report.policy_warnings = unused_entries(&settings.policy, &files, &ctx, &tables_seen);
+    }
+    Ok(report)
+}
+
+/// Policy globs that matched no checked file and tables no file mentioned.
+fn unused_entries(
+    policy: &Policy,
+    files: &[Candidate],
+    ctx: &Pipeline<'_>,
+    tables_seen: &BTreeSet<String>,
+) -> Vec<PolicyWarning> {
+    let paths: Vec<String> = files.iter().map(|c| match_path(ctx.root, &absolute(ctx.cwd, &c.path))).collect();
+    let mut out = Vec::new();
+    for entry in policy.all_globs() {
+        let glob = crate::policy::names::PathSet::new(std::slice::from_ref(&entry.pattern), "")
+            .unwrap_or_else(|_| unreachable!("validated when the policy was loaded"));
+        if !paths.iter().any(|p| glob.is_match(p)) {
+            out.push(PolicyWarning {
+                yaml_path: entry.yaml_path.clone(),
+                message: format!("glob `{}` matches no checked file", entry.pattern),
+            });
+        }
+    }
+    for (table, yaml_path) in policy.all_tables() {
+        if !tables_seen.contains(table) {
+            out.push(PolicyWarning {
+                yaml_path,
+                message: format!("table `{table}` is not mentioned by any checked file"),
+            });
+        }
+    }
+    out
+}
+
+struct Pipeline<'a> {
+    policy: &'a Policy,
+    cwd: &'a Path,
+    root: Option<&'a Path>,
+}
+
+struct FileResult {
+    display: String,
+    text: Arc<str>,
+    findings: Vec<Finding>,
+    suppressed: usize,
+    tables: Vec<String>,
+}
+
+/// Read a file's text, or say why it cannot be analysed (and where).
+fn read_text(path: &Path) -> Result<String, (String, usize, String)> {
+    let meta = std::fs::metadata(path).map_err(|e| (format!("cannot read: {e}"), 0, String::new()))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err((
+            format!("file too large to analyse ({} MiB; the limit is {} MiB)", meta.len() >> 20, MAX_FILE_BYTES >> 20),
+            0,
+            String::new(),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| (format!("cannot read: {e}"), 0, String::new()))?;
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return Err(("binary file (it contains NUL bytes)".to_string(), 0, String::new()));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            // Show the valid prefix so the finding can point at the bad byte.
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            Err((format!("not valid UTF-8 (invalid byte 0x{:02x})", bytes[valid]), valid, prefix))
+        }
+    }
+}
+
+impl Pipeline<'_> {
+    fn analyse(&self, c: &Candidate) -> FileResult {
+        let abs = absolute(self.cwd, &c.path);
+        let display = display_path(self.cwd, &c.path);
+        let matched = match_path(self.root, &abs);
+        let (text, facts) = match read_text(&c.path) {
+            Ok(text) => {
+                // A byte-order mark is not part of the language; offsets stay file offsets.
+                let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+                let mut facts = frontend::lower(c.language, &text[bom..], self.policy.dialect);
+                facts.shift(bom);
+                (text, facts)
+            }
+            Err((message, at, prefix)) => {
+                let mut facts = FileFacts::default();
+                facts.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+                (prefix, facts)
+            }
+        };
+        let file = SourceFile::new(c.path.clone(), display.clone(), text);
+        let service = self.policy.service_of(&matched);
+        let fctx = FileContext { policy: self.policy, service, sync: self.policy.is_sync(&matched) };
+        let mut violations = rules::check_file(&fctx, &facts.facts);
+        let mut sups = suppress::parse(&facts.comments, &file);
+        let suppressed = suppress::apply(&mut violations, &mut sups, &file);
+        violations.extend(suppress::judge(&sups));
+        let service_name = service.map(|s| self.policy.services[s].name.clone());
+        let findings =
+            violations.into_iter().filter_map(|v| self.locate(v, &file, &matched, service_name.as_deref())).collect();
+        FileResult { display, text: file.text.clone(), findings, suppressed, tables: tables_of(&facts.facts) }
+    }
+
+    fn locate(&self, v: Violation, file: &SourceFile, matched: &str, service: Option<&str>) -> Option<Finding> {
+        let severity = self.policy.severity(v.rule, matched)?;
+        let help = match (v.help, self.policy.rule_instructions(v.rule)) {
+            (Some(h), Some(extra)) => Some(format!("{h}\n{extra}")),
+            (h, extra) => h.or(extra.map(str::to_string)),
+        };
+        Some(Finding {
+            rule: v.rule,
+            severity,
+            path: file.display.clone(),
+            span: v.span,
+            start: file.line_col(v.span.start),
+            end: file.line_col(v.span.end),
+            message: v.message,
+            help,
+            service: service.map(str::to_string),
+            table: v.table,
+            field: v.field,
+        })
+    }
+}
+
+fn tables_of(facts: &[Fact]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        match &f.kind {
+            FactKind::TableSchema { table, action } => {
+                out.push(table.norm.clone());
+                if let crate::facts::TableAction::Rename { to } = action {
+                    out.push(to.norm.clone());
+                }
+            }
+            FactKind::ColumnSchema { table, .. }
+            | FactKind::TableAccess { table, .. }
+            | FactKind::RowInsert { table, .. }
+            | FactKind::FieldWrite { table, .. } => out.push(table.norm.clone()),
+            _ => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,205 @@
+//! The language-neutral facts that front ends produce and rules judge.
+//!
+//! A front end lowers one file into a list of [`Fact`]s in source order. Facts
+//! say *what the code does* (adds a column, writes a field, reads a table,
+//! calls a function, sets a variable) with the span of the identifier that
+//! does it; they know nothing of the policy.
+
+use crate::source::Span;
+
+/// A name as it appears in source, with its normalised form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    /// Lower-cased, unquoted, without schema qualifier: what policies match.
+    pub norm: String,
+    /// Where the identifier stands in the file (quotes included).
+    pub span: Span,
+}
+
+impl Name {
+    /// A name normalised per the contract: quotes and schema qualifier are
+    /// removed by the caller; case is folded here.
+    pub fn new(text: &str, span: Span) -> Self {
+        Name { norm: text.to_lowercase(), span }
+    }
+}
+
+/// What a schema statement does to a whole table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableAction {
+    /// `CREATE TABLE`, `create_table`.
+    Create,
+    /// A model or schema declaration describing an existing table.
+    Declare,
+    /// `ALTER TABLE` and friends (including indexes and constraints on it).
+    Alter,
+    /// Renamed to the given name.
+    Rename {
+        /// The new name.
+        to: Name,
+    },
+    /// `DROP TABLE`.
+    Drop,
+}
+
+/// What a schema statement does to one column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnAction {
+    /// Added to an existing table, or declared by `CREATE TABLE`.
+    Add,
+    /// Declared by a model of an existing table.
+    Declare,
+    /// Type, default or constraint changed.
+    Alter,
+    /// Renamed to the given name.
+    Rename {
+        /// The new name.
+        to: Name,
+    },
+    /// Dropped.
+    Drop,
+}
+
+/// How code touches a table's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessMode {
+    /// `SELECT`, a join, a subquery.
+    Read,
+    /// `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE`, `MERGE`.
+    Write,
+}
+
+/// One observation about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactKind {
+    /// A schema change or declaration of a whole table.
+    TableSchema {
+        /// The table (for a rename, the old name).
+        table: Name,
+        /// What happens to it.
+        action: TableAction,
+    },
+    /// A schema change or declaration of one column.
+    ColumnSchema {
+        /// The table the column belongs to.
+        table: Name,
+        /// The column (for a rename, the old name).
+        column: Name,
+        /// What happens to it.
+        action: ColumnAction,
+    },
+    /// Code reads or writes rows of a table.
+    TableAccess {
+        /// The table.
+        table: Name,
+        /// Read or write.
+        mode: AccessMode,
+    },
+    /// Code creates rows in a table (an insert), setting these columns.
+    RowInsert {
+        /// The table.
+        table: Name,
+        /// The columns given values, when known.
+        columns: Vec<Name>,
+    },
+    /// Code assigns a field of existing rows (an update).
+    FieldWrite {
+        /// The table whose rows are written.
+        table: Name,
+        /// The field assigned.
+        field: Name,
+    },
+    /// An environment file sets a variable.
+    EnvVar {
+        /// The variable, case kept as written in `norm` is lower-cased; see `raw`.
+        name: Name,
+        /// The variable's name exactly as written.
+        raw: String,
+    },
+    /// Part of the file could not be read or parsed.
+    Unparsable {
+        /// Why, in the parser's words.
+        message: String,
+    },
+}
+
+/// A fact with its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    /// What was observed.
+    pub kind: FactKind,
+    /// The identifier that makes the fact (where a finding points).
+    pub span: Span,
+    /// Start of the enclosing statement, so a suppression above a
+    /// multi-line statement covers identifiers further down.
+    pub statement_start: usize,
+}
+
+/// A comment that may hold a suppression, as found by a front end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// The comment's text without its marker (`--`, `#`, `//`).
+    pub text: String,
+    /// Where the whole comment stands.
+    pub span: Span,
+}
+
+/// Everything a front end learned about one file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FileFacts {
+    /// Facts in source order.
+    pub facts: Vec<Fact>,
+    /// Comments, in source order, for suppressions.
+    pub comments: Vec<Comment>,
+}
+
+impl FileFacts {
+    /// Record a fact whose statement starts at `statement_start`.
+    pub fn push(&mut self, kind: FactKind, span: Span, statement_start: usize) {
+        self.facts.push(Fact { kind, span, statement_start });
+    }
+
+    /// Move every span right by `by` bytes: for text that sits at an offset
+    /// of the file (after a byte-order mark, inside a string literal).
+    pub fn shift(&mut self, by: usize) {
+        if by == 0 {
+            return;
+        }
+        let facts = self;
+        for f in &mut facts.facts {
+            f.span = f.span.shifted(by);
+            f.statement_start += by;
+            match &mut f.kind {
+                FactKind::TableSchema { table, action } => {
+                    table.span = table.span.shifted(by);
+                    if let TableAction::Rename { to } = action {
+                        to.span = to.span.shifted(by);
+                    }
+                }
+                FactKind::ColumnSchema { table, column, action } => {
+                    table.span = table.span.shifted(by);
+                    column.span = column.span.shifted(by);
+                    if let ColumnAction::Rename { to } = action {
+                        to.span = to.span.shifted(by);
+                    }
+                }
+                FactKind::TableAccess { table, .. } => table.span = table.span.shifted(by),
+                FactKind::RowInsert { table, columns } => {
+                    table.span = table.span.shifted(by);
+                    for c in columns {
+                        c.span = c.span.shifted(by);
+                    }
+                }
+                FactKind::FieldWrite { table, field } => {
+                    table.span = table.span.shifted(by);
+                    field.span = field.span.shifted(by);
+                }
+                FactKind::EnvVar { name, .. } => name.span = name.span.shifted(by),
+                FactKind::Unparsable { .. } => {}
+            }
+        }
+        for c in &mut facts.comments {
+            c.span = c.span.shifted(by);
+        }
+    }
+}

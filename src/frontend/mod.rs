@@ -1,0 +1,44 @@
+//! Language front ends: each lowers one file's text into [`FileFacts`].
+//!
+//! Front ends know nothing of the policy; the only setting they take is the
+//! SQL dialect, which changes what the text *means*.
+
+pub mod env;
+pub mod sql;
+
+use std::path::Path;
+
+use crate::facts::FileFacts;
+pub use sql::SqlDialect;
+
+/// The languages authguard reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Language {
+    /// `*.sql`
+    Sql,
+    /// `.env`, `.env.*`, `*.env`
+    Env,
+}
+
+impl Language {
+    /// The language of a file by its name, or `None` when out of scope.
+    pub fn of(path: &Path) -> Option<Language> {
+        let name = path.file_name()?.to_str()?;
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".sql") {
+            Some(Language::Sql)
+        } else if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
+            Some(Language::Env)
+        } else {
+            None
+        }
+    }
+}
+
+/// Lower a file's text with the front end for its language.
+pub fn lower(language: Language, text: &str, dialect: SqlDialect) -> FileFacts {
+    match language {
+        Language::Sql => sql::lower(text, dialect),
+        Language::Env => env::lower(text),
+    }
+}

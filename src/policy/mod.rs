@@ -1,0 +1,648 @@
+//! The ownership policy: loaded from YAML ([`raw`]), validated into the
+//! structure rules consult ([`Policy`]), with every entry's position kept
+//! ([`spans`]) so errors and warnings point into the policy file.
+
+pub mod names;
+pub mod raw;
+pub mod spans;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::Severity;
+use crate::frontend::SqlDialect;
+use crate::rules::{self, RuleMeta};
+use names::{NameSet, PathSet};
+use raw::{RawDialect, RawPolicy, RawRuleSetting, RawSeverity};
+use spans::Spans;
+
+/// The bundled default policy: the architecture document, as YAML.
+pub const DEFAULT_POLICY: &str = include_str!("../../rules/default.yaml");
+
+/// File names searched for a policy, in order.
+pub const POLICY_FILE_NAMES: [&str; 2] = ["authguard.yaml", ".authguard.yaml"];
+
+/// A policy file that could not be loaded, with the position of the problem.
+#[derive(Debug, Clone)]
+pub struct PolicyError {
+    /// The policy file as shown to users.
+    pub file: String,
+    /// Its text (for the snippet), when it could be read.
+    pub text: Option<Arc<str>>,
+    /// 1-based line and column of the problem (0 when unknown).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Where the policy came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The bundled default.
+    Bundled,
+    /// A file on disk.
+    File(PathBuf),
+}
+
+/// A database and what belongs to it.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// Its key in the policy.
+    pub name: String,
+    /// Tables it owns, lower-cased.
+    pub tables: Vec<String>,
+    /// Upper-cased prefixes of its connection variables.
+    pub env_prefixes: Vec<String>,
+    /// Upper-cased names of its connection variables.
+    pub env_names: Vec<String>,
+    /// Help text for findings about it.
+    pub instructions: Option<String>,
+}
+
+/// A service.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Its key in the policy.
+    pub name: String,
+    /// Index into [`Policy::databases`].
+    pub database: usize,
+    /// Files that belong to it.
+    pub paths: PathSet,
+    /// Whether unmatched files belong to it.
+    pub default: bool,
+    /// Help text for findings in its files.
+    pub instructions: Option<String>,
+}
+
+/// The mirror table.
+#[derive(Debug, Clone)]
+pub struct Mirror {
+    /// The mirror, lower-cased.
+    pub table: String,
+    /// The auth table it mirrors, lower-cased.
+    pub source: String,
+    /// Auth-owned fields it may hold, lower-cased.
+    pub may_hold: Vec<String>,
+    /// Help text for findings about it.
+    pub instructions: Option<String>,
+}
+
+/// Functions of one language that implement auth logic.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionLists {
+    /// Password verifiers (AUTH004).
+    pub password_verifiers: Vec<String>,
+    /// Password hashers (AUTH005).
+    pub password_hashers: Vec<String>,
+    /// Token validators (AUTH007).
+    pub token_validators: Vec<String>,
+}
+
+/// Settings of one rule.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    /// `None` when the rule is off.
+    pub severity: Option<Severity>,
+    /// Extra help text.
+    pub instructions: Option<String>,
+    /// Severity overrides by path; the first match wins.
+    pub overrides: Vec<(PathSet, Option<Severity>)>,
+}
+
+/// A validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The YAML text it was read from.
+    pub text: Arc<str>,
+    /// Positions of its entries.
+    pub spans: Spans,
+    /// Dialect for SQL.
+    pub dialect: SqlDialect,
+    /// Databases, in policy order.
+    pub databases: Vec<Database>,
+    /// Services, in policy order.
+    pub services: Vec<Service>,
+    /// Auth-owned fields.
+    pub auth_owned: NameSet,
+    /// Password fields.
+    pub password_fields: NameSet,
+    /// Backend-owned fields.
+    pub backend_owned: NameSet,
+    /// The mirror, if the policy has one.
+    pub mirror: Option<Mirror>,
+    /// Sync code.
+    pub sync_code: PathSet,
+    /// Python functions.
+    pub python: FunctionLists,
+    /// Rust functions.
+    pub rust: FunctionLists,
+    rules: HashMap<&'static str, RuleSettings>,
+    table_owner: HashMap<String, usize>,
+}
+
+fn severity(raw: RawSeverity) -> Option<Severity> {
+    match raw {
+        RawSeverity::Error => Some(Severity::Error),
+        RawSeverity::Warning => Some(Severity::Warning),
+        RawSeverity::Off => None,
+    }
+}
+
+impl Policy {
+    /// The bundled default policy.
+    pub fn bundled() -> Policy {
+        Policy::parse(DEFAULT_POLICY, Origin::Bundled, "<bundled default policy>")
+            .unwrap_or_else(|e| unreachable!("the bundled policy is valid (tested): {e}"))
+    }
+
+    /// Find the policy per the contract: `explicit`, else `authguard.yaml` or
+    /// `.authguard.yaml` from `cwd` up to the repository root, else bundled.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Policy, PolicyError> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => find_policy_file(cwd),
+        };
+        match path {
+            None => Ok(Policy::bundled()),
+            Some(path) => Policy::load(&path),
+        }
+    }
+
+    /// Load a policy file.
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| PolicyError {
+            file: shown.clone(),
+            text: None,
+            line: 0,
+            column: 0,
+            message: format!("cannot read the policy file: {e}"),
+            help: "check the path given to --policy".to_string(),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| PolicyError {
+            file: shown.clone(),
+            text: None,
+            line: 0,
+            column: 0,
+            message: format!("the policy file is not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            help: "save the policy as UTF-8".to_string(),
+        })?;
+        Policy::parse(&text, Origin::File(path.to_path_buf()), &shown)
+    }
+
+    /// Parse and validate policy text; sections it leaves out come from the default.
+    pub fn parse(text: &str, origin: Origin, shown: &str) -> Result<Policy, PolicyError> {
+        let text: Arc<str> = Arc::from(text);
+        let spans = Spans::index(&text);
+        let fail = |pos: Option<spans::Pos>, message: String, help: &str| PolicyError {
+            file: shown.to_string(),
+            text: Some(text.clone()),
+            line: pos.map_or(1, |p| p.line),
+            column: pos.map_or(1, |p| p.column),
+            message,
+            help: help.to_string(),
+        };
+        let user: RawPolicy = if is_blank_yaml(&text) {
+            RawPolicy::default()
+        } else {
+            yaml_serde::from_str(&text).map_err(|e| {
+                let pos = e.location().map(|l| spans::Pos { line: l.line(), column: l.column() });
+                let message = e.to_string();
+                let message = match message.rfind(" at line ") {
+                    Some(i) => message[..i].to_string(),
+                    None => message,
+                };
+                fail(pos, message, "see `authguard policy --schema` for the format, or `authguard init` for an example")
+            })?
+        };
+        let merged = if origin == Origin::Bundled {
+            user
+        } else {
+            let default: RawPolicy = yaml_serde::from_str(DEFAULT_POLICY)
+                .unwrap_or_else(|e| unreachable!("the bundled policy is valid (tested): {e}"));
+            merge(default, user)
+        };
+        Validator { spans: &spans, fail: &fail }.build(merged, origin, text.clone(), spans.clone())
+    }
+
+    /// The service a file belongs to, by its policy-relative path.
+    pub fn service_of(&self, path: &str) -> Option<usize> {
+        self.services
+            .iter()
+            .position(|s| s.paths.is_match(path))
+            .or_else(|| self.services.iter().position(|s| s.default))
+    }
+
+    /// Whether a file is sync code.
+    pub fn is_sync(&self, path: &str) -> bool {
+        self.sync_code.is_match(path)
+    }
+
+    /// The database owning a lower-cased table.
+    pub fn owner_of(&self, table: &str) -> Option<usize> {
+        self.table_owner.get(table).copied()
+    }
+
+    /// Whether `table` belongs to another database than `service`'s.
+    pub fn is_foreign(&self, service: usize, table: &str) -> bool {
+        matches!(self.owner_of(table), Some(db) if db != self.services[service].database)
+    }
+
+    /// Whether `service` is a main backend: its database holds the mirror.
+    pub fn holds_mirror(&self, service: usize) -> bool {
+        match &self.mirror {
+            Some(m) => self.owner_of(&m.table) == Some(self.services[service].database),
+            None => false,
+        }
+    }
+
+    /// Whether `table` is the mirror.
+    pub fn is_mirror(&self, table: &str) -> bool {
+        self.mirror.as_ref().is_some_and(|m| m.table == table)
+    }
+
+    /// Whether the mirror may not hold `field`: auth-owned and not allowed.
+    pub fn mirror_forbids(&self, field: &str) -> bool {
+        self.auth_owned.matches(field) && !self.mirror.as_ref().is_some_and(|m| m.may_hold.iter().any(|f| f == field))
+    }
+
+    /// Effective severity of `rule` at `path`; `None` when off.
+    pub fn severity(&self, rule: &RuleMeta, path: &str) -> Option<Severity> {
+        match self.rules.get(rule.code) {
+            None => Some(rule.default_severity),
+            Some(s) => {
+                for (paths, sev) in &s.overrides {
+                    if paths.is_match(path) {
+                        return *sev;
+                    }
+                }
+                s.severity
+            }
+        }
+    }
+
+    /// The policy's instructions for a rule, if any.
+    pub fn rule_instructions(&self, rule: &RuleMeta) -> Option<&str> {
+        self.rules.get(rule.code)?.instructions.as_deref()
+    }
+
+    /// Every glob in the policy with its YAML path, for unused-entry warnings.
+    pub fn all_globs(&self) -> Vec<&names::PathEntry> {
+        let mut all: Vec<&names::PathEntry> = Vec::new();
+        for s in &self.services {
+            all.extend(&s.paths.entries);
+        }
+        all.extend(&self.sync_code.entries);
+        for r in self.rules.values() {
+            for (p, _) in &r.overrides {
+                all.extend(&p.entries);
+            }
+        }
+        all
+    }
+
+    /// Every owned table with its YAML path.
+    pub fn all_tables(&self) -> Vec<(&str, String)> {
+        let mut all = Vec::new();
+        for d in &self.databases {
+            for (i, t) in d.tables.iter().enumerate() {
+                all.push((t.as_str(), format!("databases.{}.tables[{i}]", d.name)));
+            }
+        }
+        all
+    }
+
+    /// The policy rendered back as YAML, with every default filled in.
+    pub fn resolved_yaml(&self) -> String {
+        let mut s = String::new();
+        s.push_str("version: 1\n");
+        let dialect = match self.dialect {
+            SqlDialect::Postgres => "postgres",
+            SqlDialect::Mysql => "mysql",
+            SqlDialect::Sqlite => "sqlite",
+            SqlDialect::Generic => "generic",
+        };
+        s.push_str(&format!("sql:\n  dialect: {dialect}\n"));
+        let list = |v: &[String]| format!("[{}]", v.iter().map(|x| yaml_str(x)).collect::<Vec<_>>().join(", "));
+        s.push_str("databases:\n");
+        for d in &self.databases {
+            s.push_str(&format!("  {}:\n    tables: {}\n", yaml_str(&d.name), list(&d.tables)));
+            s.push_str(&format!(
+                "    env:\n      prefixes: {}\n      names: {}\n",
+                list(&d.env_prefixes),
+                list(&d.env_names)
+            ));
+        }
+        s.push_str("services:\n");
+        for sv in &self.services {
+            let globs: Vec<String> = sv.paths.entries.iter().map(|e| e.pattern.clone()).collect();
+            s.push_str(&format!(
+                "  {}:\n    database: {}\n    paths: {}\n    default: {}\n",
+                yaml_str(&sv.name),
+                yaml_str(&self.databases[sv.database].name),
+                list(&globs),
+                sv.default
+            ));
+        }
+        if let Some(m) = &self.mirror {
+            s.push_str(&format!(
+                "mirror:\n  table: {}\n  source: {}\n  may_hold: {}\n",
+                yaml_str(&m.table),
+                yaml_str(&m.source),
+                list(&m.may_hold)
+            ));
+        }
+        let sync: Vec<String> = self.sync_code.entries.iter().map(|e| e.pattern.clone()).collect();
+        s.push_str(&format!("sync_code:\n  paths: {}\n", list(&sync)));
+        for (lang, f) in [("python", &self.python), ("rust", &self.rust)] {
+            s.push_str(&format!(
+                "functions.{lang}:\n  password_verifiers: {}\n  password_hashers: {}\n  token_validators: {}\n",
+                list(&f.password_verifiers),
+                list(&f.password_hashers),
+                list(&f.token_validators)
+            ));
+        }
+        s.push_str("rules:\n");
+        for rule in rules::ALL {
+            let sev = match self.rules.get(rule.code).map_or(Some(rule.default_severity), |r| r.severity) {
+                Some(sev) => sev.as_str(),
+                None => "off",
+            };
+            s.push_str(&format!("  {}: {sev}  # {}\n", rule.code, rule.name));
+        }
+        s
+    }
+}
+
+fn yaml_str(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+        s.to_string()
+    } else {
+        format!("{:?}", s)
+    }
+}
+
+fn is_blank_yaml(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---"
+    })
+}
+
+fn find_policy_file(cwd: &Path) -> Option<PathBuf> {
+    // Inside a repository the search climbs to its root; outside one it
+    // looks in the current directory only, never in unrelated parents.
+    let in_repo = cwd.ancestors().any(|d| d.join(".git").exists());
+    for dir in cwd.ancestors() {
+        for name in POLICY_FILE_NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        if !in_repo || dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
+/// A user section replaces the default's; rule settings merge per rule.
+fn merge(default: RawPolicy, user: RawPolicy) -> RawPolicy {
+    let rules = match (default.rules, user.rules) {
+        (Some(mut d), Some(u)) => {
+            for (k, v) in u {
+                d.shift_remove(&k);
+                d.insert(k, v);
+            }
+            Some(d)
+        }
+        (d, u) => u.or(d),
+    };
+    RawPolicy {
+        version: user.version.or(default.version),
+        sql: user.sql.or(default.sql),
+        databases: user.databases.or(default.databases),
+        services: user.services.or(default.services),
+        fields: match (default.fields, user.fields) {
+            (Some(d), Some(u)) => Some(raw::RawFields {
+                auth_owned: u.auth_owned.or(d.auth_owned),
+                password: u.password.or(d.password),
+                backend_owned: u.backend_owned.or(d.backend_owned),
+            }),
+            (d, u) => u.or(d),
+        },
+        mirror: user.mirror.or(default.mirror),
+        sync_code: user.sync_code.or(default.sync_code),
+        functions: match (default.functions, user.functions) {
+            (Some(d), Some(u)) => Some(raw::RawFunctions { python: u.python.or(d.python), rust: u.rust.or(d.rust) }),
+            (d, u) => u.or(d),
+        },
+        rules,
+    }
+}
+
+type Fail<'a> = &'a dyn Fn(Option<spans::Pos>, String, &str) -> PolicyError;
+
+/// Turns a merged raw policy into a [`Policy`], locating every error.
+struct Validator<'a> {
+    spans: &'a Spans,
+    fail: Fail<'a>,
+}
+
+impl Validator<'_> {
+    fn err(&self, yaml_path: &str, message: String, help: &str) -> PolicyError {
+        (self.fail)(self.spans.value(yaml_path), message, help)
+    }
+
+    fn key_err(&self, yaml_path: &str, message: String, help: &str) -> PolicyError {
+        (self.fail)(self.spans.key(yaml_path), message, help)
+    }
+
+    fn paths(&self, globs: &[String], yaml_path: &str) -> Result<PathSet, PolicyError> {
+        PathSet::new(globs, yaml_path).map_err(|(i, why)| {
+            self.err(
+                &format!("{yaml_path}[{i}]"),
+                format!("invalid glob `{}`: {why}", globs.get(i).map_or("", String::as_str)),
+                "globs use `*`, `**`, `?`, `[...]` and `{a,b}`; `*` stays within one directory",
+            )
+        })
+    }
+
+    fn build(&self, raw: RawPolicy, origin: Origin, text: Arc<str>, spans: Spans) -> Result<Policy, PolicyError> {
+        if let Some(v) = raw.version {
+            if v != 1 {
+                return Err(self.err(
+                    "version",
+                    format!("unsupported policy version {v}"),
+                    "this authguard reads version 1",
+                ));
+            }
+        }
+        let dialect = match raw.sql.and_then(|s| s.dialect) {
+            None | Some(RawDialect::Postgres) => SqlDialect::Postgres,
+            Some(RawDialect::Mysql) => SqlDialect::Mysql,
+            Some(RawDialect::Sqlite) => SqlDialect::Sqlite,
+            Some(RawDialect::Generic) => SqlDialect::Generic,
+        };
+
+        let mut databases = Vec::new();
+        let mut table_owner = HashMap::new();
+        for (name, db) in raw.databases.unwrap_or_default() {
+            let idx = databases.len();
+            let mut tables = Vec::new();
+            for (i, t) in db.tables.iter().enumerate() {
+                let t = t.to_lowercase();
+                if let Some(&other) = table_owner.get(&t) {
+                    let other: &Database = &databases[other];
+                    return Err(self.err(
+                        &format!("databases.{name}.tables[{i}]"),
+                        format!("table `{t}` is already owned by database `{}`", other.name),
+                        "a table belongs to exactly one database",
+                    ));
+                }
+                table_owner.insert(t.clone(), idx);
+                tables.push(t);
+            }
+            databases.push(Database {
+                name,
+                tables,
+                env_prefixes: db.env.prefixes.iter().map(|s| s.to_uppercase()).collect(),
+                env_names: db.env.names.iter().map(|s| s.to_uppercase()).collect(),
+                instructions: db.instructions,
+            });
+        }
+
+        let mut services = Vec::new();
+        let mut default_seen: Option<String> = None;
+        for (name, svc) in raw.services.unwrap_or_default() {
+            let base = format!("services.{name}");
+            let Some(database) = databases.iter().position(|d| d.name == svc.database) else {
+                let known: Vec<&str> = databases.iter().map(|d| d.name.as_str()).collect();
+                return Err(self.err(
+                    &format!("{base}.database"),
+                    format!("service `{name}` names unknown database `{}`", svc.database),
+                    &format!("known databases: {}", known.join(", ")),
+                ));
+            };
+            if svc.default {
+                if let Some(first) = &default_seen {
+                    return Err(self.err(
+                        &format!("{base}.default"),
+                        format!("services `{first}` and `{name}` are both marked default"),
+                        "at most one service may be the default",
+                    ));
+                }
+                default_seen = Some(name.clone());
+            }
+            let paths = self.paths(&svc.paths, &format!("{base}.paths"))?;
+            services.push(Service { name, database, paths, default: svc.default, instructions: svc.instructions });
+        }
+
+        let fields = raw.fields.unwrap_or_default();
+        let names = |n: Option<raw::RawNames>| {
+            let n = n.unwrap_or_default();
+            NameSet::new(&n.names, &n.contains, &n.except)
+        };
+        let auth_owned = names(fields.auth_owned);
+        let password_fields = names(fields.password);
+        let backend_owned = names(fields.backend_owned);
+
+        let mirror = match raw.mirror {
+            None => None,
+            Some(m) => {
+                let table = m.table.to_lowercase();
+                if !table_owner.contains_key(&table) {
+                    return Err(self.err(
+                        "mirror.table",
+                        format!("mirror table `{table}` is owned by no database"),
+                        "list the mirror under the tables of the main database",
+                    ));
+                }
+                Some(Mirror {
+                    table,
+                    source: m.source.to_lowercase(),
+                    may_hold: m.may_hold.iter().map(|s| s.to_lowercase()).collect(),
+                    instructions: m.instructions,
+                })
+            }
+        };
+
+        let sync_code = self.paths(&raw.sync_code.unwrap_or_default().paths, "sync_code.paths")?;
+
+        let functions = raw.functions.unwrap_or_default();
+        let lists = |l: Option<raw::RawFunctionLists>| {
+            let l = l.unwrap_or_default();
+            FunctionLists {
+                password_verifiers: l.password_verifiers,
+                password_hashers: l.password_hashers,
+                token_validators: l.token_validators,
+            }
+        };
+        let python = lists(functions.python);
+        let rust = lists(functions.rust);
+
+        let mut rule_settings = HashMap::new();
+        for (key, setting) in raw.rules.unwrap_or_default() {
+            let yaml_path = format!("rules.{key}");
+            let Some(rule) = rules::find(&key) else {
+                return Err(self.key_err(
+                    &yaml_path,
+                    format!("unknown rule `{key}`"),
+                    "`authguard rules` lists every rule code and name",
+                ));
+            };
+            let settings = match setting {
+                RawRuleSetting::Severity(s) => {
+                    RuleSettings { severity: severity(s), instructions: None, overrides: Vec::new() }
+                }
+                RawRuleSetting::Full(d) => {
+                    let mut overrides = Vec::new();
+                    for (i, o) in d.paths.iter().enumerate() {
+                        let set = self.paths(&o.paths, &format!("{yaml_path}.paths[{i}].paths"))?;
+                        overrides.push((set, severity(o.severity)));
+                    }
+                    RuleSettings {
+                        severity: d.severity.map_or(Some(rule.default_severity), severity),
+                        instructions: d.instructions,
+                        overrides,
+                    }
+                }
+            };
+            rule_settings.insert(rule.code, settings);
+        }
+
+        Ok(Policy {
+            origin,
+            text,
+            spans,
+            dialect,
+            databases,
+            services,
+            auth_owned,
+            password_fields,
+            backend_owned,
+            mirror,
+            sync_code,
+            python,
+            rust,
+            rules: rule_settings,
+            table_owner,
+        })
+    }
+}

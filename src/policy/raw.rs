@@ -1,0 +1,218 @@
+//! The policy file as written: serde types mirroring the YAML, nothing checked
+//! beyond shape. [`super::Policy`] is what the rest of the tool uses.
+//!
+//! Every top-level section is optional: a section left out of a policy file
+//! is taken from the bundled default, so a policy can change one thing.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// An authguard ownership policy.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// Format version; only 1 exists.
+    pub version: Option<u32>,
+    /// How SQL is parsed.
+    pub sql: Option<RawSql>,
+    /// Each database and the tables it owns.
+    pub databases: Option<IndexMap<String, RawDatabase>>,
+    /// Services, the files that belong to each and the database each owns.
+    pub services: Option<IndexMap<String, RawService>>,
+    /// Field ownership.
+    pub fields: Option<RawFields>,
+    /// The read-only mirror of the auth service's users table.
+    pub mirror: Option<RawMirror>,
+    /// Code allowed to create mirror rows and write mirrored fields.
+    pub sync_code: Option<RawSync>,
+    /// Functions that verify or hash passwords or validate tokens, per language.
+    pub functions: Option<RawFunctions>,
+    /// Per-rule severity and instructions, keyed by rule code.
+    pub rules: Option<IndexMap<String, RawRuleSetting>>,
+}
+
+/// SQL settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSql {
+    /// `postgres` (default), `mysql`, `sqlite` or `generic`.
+    pub dialect: Option<RawDialect>,
+}
+
+/// A SQL dialect name.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawDialect {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL.
+    Mysql,
+    /// SQLite.
+    Sqlite,
+    /// Generic SQL.
+    Generic,
+}
+
+/// A database: the tables it owns and the variables that connect to it.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDatabase {
+    /// Tables this database owns.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// Environment variables holding this database's connection settings.
+    #[serde(default)]
+    pub env: RawEnv,
+    /// Shown in the help of findings about this database's tables.
+    pub instructions: Option<String>,
+}
+
+/// Environment variables of a database connection.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnv {
+    /// Variable name prefixes, such as `DB_`.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// Whole variable names, such as `DATABASE_URL`.
+    #[serde(default)]
+    pub names: Vec<String>,
+}
+
+/// A service: which files belong to it and which database it owns.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    /// The database (a key of `databases`) this service owns.
+    pub database: String,
+    /// Globs of the files that belong to this service.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Files that match no service's globs belong to this one.
+    #[serde(default)]
+    pub default: bool,
+    /// Shown in the help of findings in this service's files.
+    pub instructions: Option<String>,
+}
+
+/// Field ownership.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFields {
+    /// Fields only the auth service writes.
+    pub auth_owned: Option<RawNames>,
+    /// Fields that hold a password or its hash.
+    pub password: Option<RawNames>,
+    /// Fields only the main backend writes.
+    pub backend_owned: Option<RawNames>,
+}
+
+/// A set of names: exact names, substrings, and exceptions.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNames {
+    /// Names that match exactly.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// A name containing one of these matches.
+    #[serde(default)]
+    pub contains: Vec<String>,
+    /// Names that never match.
+    #[serde(default)]
+    pub except: Vec<String>,
+}
+
+/// The mirror table.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMirror {
+    /// The mirror table in the main database.
+    pub table: String,
+    /// The auth table it mirrors.
+    pub source: String,
+    /// Auth-owned fields the mirror may hold as read-only copies.
+    #[serde(default)]
+    pub may_hold: Vec<String>,
+    /// Shown in the help of findings about the mirror.
+    pub instructions: Option<String>,
+}
+
+/// Sync code.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSync {
+    /// Globs of sync code files.
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+/// Function lists per language.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunctions {
+    /// Python functions, as `module.function` or `module.Class.method`.
+    pub python: Option<RawFunctionLists>,
+    /// Rust functions, as `crate::path::function` or `crate::Trait::method`.
+    pub rust: Option<RawFunctionLists>,
+}
+
+/// The three kinds of auth logic the main backend must not run itself.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunctionLists {
+    /// Functions that verify a password (AUTH004).
+    #[serde(default)]
+    pub password_verifiers: Vec<String>,
+    /// Functions that hash a password (AUTH005).
+    #[serde(default)]
+    pub password_hashers: Vec<String>,
+    /// Functions that validate a token or session locally (AUTH007).
+    #[serde(default)]
+    pub token_validators: Vec<String>,
+}
+
+/// A rule's settings: a bare severity, or a map.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawRuleSetting {
+    /// Just a severity.
+    Severity(RawSeverity),
+    /// Severity, instructions and per-path overrides.
+    Full(RawRuleDetail),
+}
+
+/// A rule's settings in full.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRuleDetail {
+    /// The rule's severity (default: the rule's own).
+    pub severity: Option<RawSeverity>,
+    /// Shown in the help of this rule's findings: what to do instead.
+    pub instructions: Option<String>,
+    /// Severity by path; the first override whose globs match wins.
+    #[serde(default)]
+    pub paths: Vec<RawPathSeverity>,
+}
+
+/// A severity for files matching some globs.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPathSeverity {
+    /// Globs of the files this override applies to.
+    pub paths: Vec<String>,
+    /// The severity there.
+    pub severity: RawSeverity,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawSeverity {
+    /// Fails the check (exit 1).
+    Error,
+    /// Reported, does not fail the check.
+    Warning,
+    /// Not reported.
+    Off,
+}

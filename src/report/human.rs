@@ -1,0 +1,110 @@
+//! The human format: miette snippets with a label on the offending
+//! identifier, the help, and a one-line summary.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::check::Report;
+use crate::diagnostic::{Finding, Severity};
+
+/// Width snippets are wrapped at: fixed, so output does not depend on the terminal.
+const WIDTH: usize = 100;
+
+struct Rendered<'a> {
+    finding: &'a Finding,
+    source: NamedSource<Arc<str>>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl Diagnostic for Rendered<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!("{}({})", self.finding.rule.code, self.finding.rule.name)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let f = self.finding;
+        let label = match (&f.table, &f.field) {
+            (Some(t), Some(c)) => format!("{t}.{c}"),
+            (Some(t), None) => t.clone(),
+            _ => f.rule.name.to_string(),
+        };
+        let span = SourceSpan::new(f.span.start.into(), f.span.len());
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label), span))))
+    }
+}
+
+/// A miette handler for the chosen colour mode.
+pub fn handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    GraphicalReportHandler::new_themed(theme).with_width(WIDTH).with_links(false)
+}
+
+/// Render every finding, then the summary line.
+pub fn render(report: &Report, color: bool) -> String {
+    let handler = handler(color);
+    let mut out = String::new();
+    for finding in &report.findings {
+        let text = report.sources.get(&finding.path).cloned().unwrap_or_else(|| Arc::from(""));
+        let d = Rendered { finding, source: NamedSource::new(finding.path.clone(), text) };
+        if handler.render_report(&mut out, &d).is_err() {
+            out.push_str(&format!(
+                "{}:{}:{}: {}\n",
+                finding.path, finding.start.line, finding.start.column, finding.message
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out.push('\n');
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// One line: what was found in how many files.
+pub fn summary(report: &Report) -> String {
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    let files = plural(report.files_scanned, "file");
+    let mut s = if errors + warnings == 0 {
+        format!("No findings in {files}.")
+    } else {
+        format!("Found {} and {} in {files}.", plural(errors, "error"), plural(warnings, "warning"))
+    };
+    if report.suppressed > 0 {
+        s.push_str(&format!(" {} suppressed.", plural(report.suppressed, "finding")));
+    }
+    s
+}

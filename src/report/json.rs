@@ -1,0 +1,91 @@
+//! `--format json`: the contract's versioned report, with its own types so
+//! internal changes never leak into the format.
+
+use serde::Serialize;
+
+use crate::check::Report;
+use crate::diagnostic::Severity;
+
+/// Version of the JSON report format.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'static str,
+    rule: &'static str,
+    severity: &'static str,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files_scanned: usize,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    suppressed: usize,
+}
+
+/// Render the report as pretty-printed JSON with a trailing newline.
+pub fn render(report: &Report) -> String {
+    let out = JsonReport {
+        version: FORMAT_VERSION,
+        tool: Tool { name: "authguard", version: env!("CARGO_PKG_VERSION") },
+        findings: report
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                code: f.rule.code,
+                rule: f.rule.name,
+                severity: f.severity.as_str(),
+                path: &f.path,
+                line: f.start.line,
+                column: f.start.column,
+                end_line: f.end.line,
+                end_column: f.end.column,
+                message: &f.message,
+                help: f.help.as_deref(),
+                service: f.service.as_deref(),
+                table: f.table.as_deref(),
+                field: f.field.as_deref(),
+            })
+            .collect(),
+        summary: Summary {
+            files_scanned: report.files_scanned,
+            findings: report.findings.len(),
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            suppressed: report.suppressed,
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,134 @@
+//! Rules: each judges one file's facts against the policy.
+//!
+//! One rule per file. A rule file declares its metadata with
+//! [`declare_rule!`], whose doc comment is the text `authguard explain`
+//! prints, and a `check` function. Adding a rule touches its file, one line
+//! in [`rule_list!`] below, its fixtures and its snapshots.
+
+use crate::diagnostic::{Severity, Violation};
+use crate::facts::Fact;
+use crate::policy::Policy;
+
+/// What the catalogue knows of a rule.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Stable code, e.g. `AUTH001`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `auth-field-on-mirror`.
+    pub name: &'static str,
+    /// Severity unless the policy says otherwise.
+    pub default_severity: Severity,
+    /// One line for `authguard rules`.
+    pub summary: &'static str,
+    /// The rule's documentation (Markdown): what, why, example, fix.
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The docs with the one leading space of each `///` line removed.
+    pub fn docs_text(&self) -> String {
+        self.docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// What a rule sees of the file being judged.
+pub struct FileContext<'a> {
+    /// The policy.
+    pub policy: &'a Policy,
+    /// The service the file belongs to (index into `policy.services`).
+    pub service: Option<usize>,
+    /// Whether the file is sync code.
+    pub sync: bool,
+}
+
+impl FileContext<'_> {
+    /// Whether the file is main-backend code (its service's database holds the mirror).
+    pub fn in_backend(&self) -> bool {
+        self.service.is_some_and(|s| self.policy.holds_mirror(s))
+    }
+
+    /// The help text of a mirror finding, with the policy's instructions.
+    pub fn mirror_help(&self, help: &str) -> String {
+        match self.policy.mirror.as_ref().and_then(|m| m.instructions.as_deref()) {
+            Some(extra) => format!("{help}\n{extra}"),
+            None => help.to_string(),
+        }
+    }
+
+    /// The name of the mirror's source table (`users` by default).
+    pub fn mirror_source(&self) -> &str {
+        self.policy.mirror.as_ref().map_or("users", |m| m.source.as_str())
+    }
+}
+
+/// A rule's check: reads the facts, pushes violations.
+pub type CheckFn = fn(&FileContext<'_>, &[Fact], &mut Vec<Violation>);
+
+/// Declares a rule's metadata from its doc comment.
+#[macro_export]
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* $code:literal, $name:literal, $severity:ident, $summary:literal) => {
+        /// This rule's entry in the catalogue.
+        pub static RULE: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            code: $code,
+            name: $name,
+            default_severity: $crate::diagnostic::Severity::$severity,
+            summary: $summary,
+            docs: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+macro_rules! rule_list {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every rule, in code order.
+        pub static ALL: &[&RuleMeta] = &[$(&$module::RULE),*];
+
+        /// Every rule's check, in code order.
+        pub static CHECKS: &[(&RuleMeta, CheckFn)] = &[$((&$module::RULE, $module::check as CheckFn)),*];
+    };
+}
+
+rule_list! {
+    auth001_auth_field_on_mirror,
+    auth002_foreign_table_schema,
+    auth003_auth_field_write,
+    auth004_direct_password_verification,
+    auth005_password_handling,
+    auth006_direct_user_creation,
+    auth007_local_session_validation,
+    auth008_foreign_table_access,
+    auth009_foreign_db_credentials,
+    auth010_unparsable_file,
+    auth011_unjustified_suppression,
+    auth012_unused_suppression,
+}
+
+/// A rule by code or name, case-insensitively.
+pub fn find(key: &str) -> Option<&'static RuleMeta> {
+    ALL.iter().copied().find(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+}
+
+/// Run every rule over one file's facts.
+pub fn check_file(ctx: &FileContext<'_>, facts: &[Fact]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (_, check) in CHECKS {
+        check(ctx, facts, &mut out);
+    }
+    out
+}
+
+/// A violation of `rule` at `fact`, with the common fields filled in.
+pub fn violation(rule: &'static RuleMeta, fact: &Fact, message: String, help: String) -> Violation {
+    Violation {
+        rule,
+        span: fact.span,
+        statement_start: fact.statement_start,
+        message,
+        help: Some(help),
+        table: None,
+        field: None,
+    }
+}
