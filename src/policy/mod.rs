@@ -329,71 +329,99 @@ impl Policy {
 
     /// The policy rendered back as YAML, with every default filled in.
     pub fn resolved_yaml(&self) -> String {
-        let mut s = String::new();
-        s.push_str("version: 1\n");
+        use serde_json::{json, Map, Value};
+        let databases: Map<String, Value> = self
+            .databases
+            .iter()
+            .map(|d| {
+                let mut v = json!({
+                    "tables": d.tables,
+                    "env": { "prefixes": d.env_prefixes, "names": d.env_names },
+                });
+                if let Some(i) = &d.instructions {
+                    v["instructions"] = json!(i);
+                }
+                (d.name.clone(), v)
+            })
+            .collect();
+        let services: Map<String, Value> = self
+            .services
+            .iter()
+            .map(|s| {
+                let paths: Vec<&str> = s.paths.entries.iter().map(|e| e.pattern.as_str()).collect();
+                let mut v =
+                    json!({ "database": self.databases[s.database].name, "paths": paths, "default": s.default });
+                if let Some(i) = &s.instructions {
+                    v["instructions"] = json!(i);
+                }
+                (s.name.clone(), v)
+            })
+            .collect();
+        let names = |n: &NameSet| {
+            let (names, contains, except) = n.parts();
+            json!({ "names": names, "contains": contains, "except": except })
+        };
+        let lists = |f: &FunctionLists| {
+            json!({
+                "password_verifiers": f.password_verifiers,
+                "password_hashers": f.password_hashers,
+                "token_validators": f.token_validators,
+            })
+        };
         let dialect = match self.dialect {
             SqlDialect::Postgres => "postgres",
             SqlDialect::Mysql => "mysql",
             SqlDialect::Sqlite => "sqlite",
             SqlDialect::Generic => "generic",
         };
-        s.push_str(&format!("sql:\n  dialect: {dialect}\n"));
-        let list = |v: &[String]| format!("[{}]", v.iter().map(|x| yaml_str(x)).collect::<Vec<_>>().join(", "));
-        s.push_str("databases:\n");
-        for d in &self.databases {
-            s.push_str(&format!("  {}:\n    tables: {}\n", yaml_str(&d.name), list(&d.tables)));
-            s.push_str(&format!(
-                "    env:\n      prefixes: {}\n      names: {}\n",
-                list(&d.env_prefixes),
-                list(&d.env_names)
-            ));
-        }
-        s.push_str("services:\n");
-        for sv in &self.services {
-            let globs: Vec<String> = sv.paths.entries.iter().map(|e| e.pattern.clone()).collect();
-            s.push_str(&format!(
-                "  {}:\n    database: {}\n    paths: {}\n    default: {}\n",
-                yaml_str(&sv.name),
-                yaml_str(&self.databases[sv.database].name),
-                list(&globs),
-                sv.default
-            ));
-        }
+        let rules: Map<String, Value> = rules::ALL
+            .iter()
+            .map(|rule| {
+                let settings = self.rules.get(rule.code);
+                let sev = |s: Option<Severity>| s.map_or("off", Severity::as_str);
+                let severity = sev(settings.map_or(Some(rule.default_severity), |r| r.severity));
+                let mut v = json!({ "severity": severity });
+                if let Some(r) = settings {
+                    if let Some(i) = &r.instructions {
+                        v["instructions"] = json!(i);
+                    }
+                    let overrides: Vec<Value> = r
+                        .overrides
+                        .iter()
+                        .map(|(p, s)| {
+                            let globs: Vec<&str> = p.entries.iter().map(|e| e.pattern.as_str()).collect();
+                            json!({ "paths": globs, "severity": sev(*s) })
+                        })
+                        .collect();
+                    if !overrides.is_empty() {
+                        v["paths"] = json!(overrides);
+                    }
+                }
+                (rule.code.to_string(), v)
+            })
+            .collect();
+        let mut doc = json!({
+            "version": 1,
+            "sql": { "dialect": dialect },
+            "databases": databases,
+            "services": services,
+            "fields": {
+                "auth_owned": names(&self.auth_owned),
+                "password": names(&self.password_fields),
+                "backend_owned": names(&self.backend_owned),
+            },
+            "sync_code": { "paths": self.sync_code.entries.iter().map(|e| e.pattern.as_str()).collect::<Vec<_>>() },
+            "functions": { "python": lists(&self.python), "rust": lists(&self.rust) },
+            "rules": rules,
+        });
         if let Some(m) = &self.mirror {
-            s.push_str(&format!(
-                "mirror:\n  table: {}\n  source: {}\n  may_hold: {}\n",
-                yaml_str(&m.table),
-                yaml_str(&m.source),
-                list(&m.may_hold)
-            ));
+            let mut v = json!({ "table": m.table, "source": m.source, "may_hold": m.may_hold });
+            if let Some(i) = &m.instructions {
+                v["instructions"] = json!(i);
+            }
+            doc["mirror"] = v;
         }
-        let sync: Vec<String> = self.sync_code.entries.iter().map(|e| e.pattern.clone()).collect();
-        s.push_str(&format!("sync_code:\n  paths: {}\n", list(&sync)));
-        for (lang, f) in [("python", &self.python), ("rust", &self.rust)] {
-            s.push_str(&format!(
-                "functions.{lang}:\n  password_verifiers: {}\n  password_hashers: {}\n  token_validators: {}\n",
-                list(&f.password_verifiers),
-                list(&f.password_hashers),
-                list(&f.token_validators)
-            ));
-        }
-        s.push_str("rules:\n");
-        for rule in rules::ALL {
-            let sev = match self.rules.get(rule.code).map_or(Some(rule.default_severity), |r| r.severity) {
-                Some(sev) => sev.as_str(),
-                None => "off",
-            };
-            s.push_str(&format!("  {}: {sev}  # {}\n", rule.code, rule.name));
-        }
-        s
-    }
-}
-
-fn yaml_str(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
-        s.to_string()
-    } else {
-        format!("{:?}", s)
+        yaml_serde::to_string(&doc).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
     }
 }
 
@@ -644,5 +672,114 @@ impl Validator<'_> {
             rules: rule_settings,
             table_owner,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(yaml: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(yaml, Origin::File(PathBuf::from("authguard.yaml")), "authguard.yaml")
+    }
+
+    fn error_at(yaml: &str) -> (usize, usize, String) {
+        let e = parse(yaml).expect_err("the policy is invalid");
+        (e.line, e.column, e.message)
+    }
+
+    #[test]
+    fn the_bundled_policy_is_the_architecture() {
+        let p = Policy::bundled();
+        let auth = p.owner_of("users").unwrap();
+        for t in ["users", "sessions", "oauth_tokens", "refresh_tokens", "password_resets", "login_attempts"] {
+            assert_eq!(p.owner_of(t), Some(auth), "{t}");
+        }
+        let main = p.owner_of("userbase").unwrap();
+        for t in ["userbase", "secrets", "tool_usage_logs", "agent_sessions", "corpus_data"] {
+            assert_eq!(p.owner_of(t), Some(main), "{t}");
+        }
+        for f in ["hashed_password", "email", "email_verified", "mfa_enabled", "mfa_secret", "last_login"] {
+            assert!(p.auth_owned.matches(f), "{f}");
+        }
+        for f in ["password_changed_at", "failed_login_count", "account_locked", "api_secret", "passwd_x"] {
+            assert!(p.auth_owned.matches(f), "{f}");
+        }
+        assert!(p.password_fields.matches("hashed_password") && p.password_fields.matches("passwd"));
+        assert!(!p.password_fields.matches("password_changed_at"));
+        for f in ["full_name", "picture", "role", "permissions", "plan_tier", "feature_flags", "tool_permissions"] {
+            assert!(p.backend_owned.matches(f) && !p.auth_owned.matches(f), "{f}");
+        }
+        assert!(!p.mirror_forbids("email") && !p.mirror_forbids("id") && p.mirror_forbids("mfa_secret"));
+        let svc = |path: &str| p.services[p.service_of(path).unwrap()].name.clone();
+        assert_eq!(svc("services/auth_service/db/001.sql"), "auth_service");
+        assert_eq!(svc("Auth-Service/.env"), "auth_service");
+        assert_eq!(svc("deploy/auth_service.env"), "auth_service");
+        assert_eq!(svc("backend/migrations/001.sql"), "backend");
+        assert_eq!(svc("backend/my_auth_service_client/x.sql"), "backend");
+        for sync in ["app/webhooks/auth.sql", "app/sync/x.sql", "jobs/sync_users.sql", "jobs/user_sync.sql", "sync.sql"]
+        {
+            assert!(p.is_sync(sync), "{sync}");
+        }
+        for not_sync in ["app/syncer/x.sql", "jobs/async_users.sql", "jobs/resync.sql"] {
+            assert!(!p.is_sync(not_sync), "{not_sync}");
+        }
+        assert_eq!(p.severity(&crate::rules::auth012_unused_suppression::RULE, "x"), Some(Severity::Warning));
+        assert_eq!(p.severity(&crate::rules::auth001_auth_field_on_mirror::RULE, "x"), Some(Severity::Error));
+    }
+
+    #[test]
+    fn a_policy_file_changes_only_what_it_names() {
+        let p = parse("rules:\n  AUTH008: off\n  auth-field-write: warning\n").unwrap();
+        assert_eq!(p.severity(&crate::rules::auth008_foreign_table_access::RULE, "x"), None);
+        assert_eq!(p.severity(&crate::rules::auth003_auth_field_write::RULE, "x"), Some(Severity::Warning));
+        assert_eq!(p.severity(&crate::rules::auth012_unused_suppression::RULE, "x"), Some(Severity::Warning));
+        assert!(p.is_mirror("userbase"));
+        assert!(parse("").is_ok() && parse("# only a comment\n").is_ok());
+    }
+
+    #[test]
+    fn per_path_overrides_win_in_order() {
+        let yaml = "rules:\n  AUTH008:\n    instructions: ask auth_client\n    paths:\n      - paths: [\"tests/**\"]\n        severity: warning\n";
+        let p = parse(yaml).unwrap();
+        let rule = &crate::rules::auth008_foreign_table_access::RULE;
+        assert_eq!(p.severity(rule, "tests/a.sql"), Some(Severity::Warning));
+        assert_eq!(p.severity(rule, "src/a.sql"), Some(Severity::Error));
+        assert_eq!(p.rule_instructions(rule), Some("ask auth_client"));
+    }
+
+    #[test]
+    fn errors_point_at_the_offending_entry() {
+        assert_eq!(error_at("sql:\n  dialect: oracle\n").0, 2);
+        let (line, col, msg) = error_at("version: 1\nservices:\n  backend:\n    database: main\n    colour: red\n");
+        assert_eq!((line, col), (5, 5), "{msg}");
+        assert!(msg.contains("colour"), "{msg}");
+        let (line, col, msg) = error_at("rules:\n  AUTH999: error\n");
+        assert_eq!((line, col), (2, 3));
+        assert!(msg.contains("AUTH999"));
+        let (line, col, msg) = error_at("sync_code:\n  paths:\n    - \"ok/**\"\n    - \"bad/[\"\n");
+        assert_eq!((line, col), (4, 7), "{msg}");
+        let (line, col, msg) = error_at("services:\n  api:\n    database: nowhere\n");
+        assert_eq!((line, col), (3, 15));
+        assert!(msg.contains("nowhere"));
+        let (line, _, msg) = error_at("databases:\n  a:\n    tables: [x]\n  b:\n    tables: [y, X]\n");
+        assert_eq!(line, 5, "{msg}");
+        let (line, _, _) = error_at("mirror:\n  table: nope\n  source: users\n");
+        assert_eq!(line, 2);
+        let (line, _, msg) = error_at("databases: [1, 2]\n");
+        assert_eq!(line, 1, "{msg}");
+        let (line, _, _) = error_at("version: 2\n");
+        assert_eq!(line, 1);
+        let (line, _, _) = error_at("rules:\n  AUTH001: [oops\n");
+        assert!(line >= 2);
+    }
+
+    #[test]
+    fn resolved_yaml_is_itself_a_valid_policy() {
+        let p = Policy::bundled();
+        let text = p.resolved_yaml();
+        let again = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(again.resolved_yaml(), text);
+        assert!(again.is_mirror("userbase") && again.mirror_forbids("mfa_secret"));
     }
 }

@@ -23,6 +23,15 @@ impl NameSet {
         }
     }
 
+    /// The exact names (sorted), substrings and exceptions (sorted), for display.
+    pub fn parts(&self) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
+        let mut names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut except: Vec<&str> = self.except.iter().map(String::as_str).collect();
+        except.sort_unstable();
+        (names, self.contains.iter().map(String::as_str).collect(), except)
+    }
+
     /// Whether a lower-cased name is in the set.
     pub fn matches(&self, name: &str) -> bool {
         !self.except.contains(name)
