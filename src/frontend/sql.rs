@@ -61,10 +61,11 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
     collect_comments(&tokens, &pos, &mut out);
 
     let chunks = split_statements(&tokens);
-    match Parser::new(dialect.as_ref()).with_tokens_with_locations(tokens.clone()).parse_statements() {
-        Ok(statements) if statements.len() == chunks.len() => {
-            for (stmt, chunk) in statements.iter().zip(&chunks) {
-                let start = pos(tokens[chunk.0].span.start);
+    let starts: Vec<usize> = chunks.iter().map(|&(first, _)| pos(tokens[first].span.start)).collect();
+    let mut parser = Parser::new(dialect.as_ref()).with_tokens_with_locations(tokens);
+    match parser.parse_statements() {
+        Ok(statements) if statements.len() == starts.len() => {
+            for (stmt, &start) in statements.iter().zip(&starts) {
                 Lowerer::new(&pos, &mut out, start).statement(stmt);
             }
         }
@@ -77,9 +78,11 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
             }
         }
         Err(_) => {
-            for &(first, end) in &chunks {
+            // Recover: parse statement by statement, so one bad statement
+            // does not hide the rest of the file.
+            let tokens = parser.into_tokens();
+            for (&(first, end), &start) in chunks.iter().zip(&starts) {
                 let chunk = tokens[first..end].to_vec();
-                let start = pos(tokens[first].span.start);
                 match Parser::new(dialect.as_ref()).with_tokens_with_locations(chunk).parse_statements() {
                     Ok(statements) => {
                         for stmt in &statements {
