@@ -93,7 +93,7 @@ fn report_policy_error(e: &PolicyError) -> u8 {
     print_diagnostic(&PolicyDiagnostic {
         message: e.message.clone(),
         help: e.help.clone(),
-        source: NamedSource::new(format!("{}:{}:{}", e.file, e.line, e.column), text),
+        source: NamedSource::new(e.file.clone(), text),
         at,
         severity: miette::Severity::Error,
     });
@@ -145,7 +145,7 @@ fn check(args: CheckArgs) -> u8 {
             print_diagnostic(&PolicyDiagnostic {
                 message: w.message.clone(),
                 help: "remove the entry or fix it, so the policy does not rot".to_string(),
-                source: NamedSource::new(where_, text),
+                source: NamedSource::new(shown, text),
                 at,
                 severity: miette::Severity::Warning,
             });

@@ -204,7 +204,9 @@ fn unused_entries(
 ) -> Vec<PolicyWarning> {
     let paths: Vec<String> = files.iter().map(|c| match_path(ctx.root, &absolute(ctx.cwd, &c.path))).collect();
     let mut out = Vec::new();
-    for entry in policy.all_globs() {
+    // Only entries written in the policy file: inherited defaults are not the user's to prune.
+    let written = |yaml_path: &str| policy.spans.value(yaml_path).is_some();
+    for entry in policy.all_globs().into_iter().filter(|e| written(&e.yaml_path)) {
         let glob = crate::policy::names::PathSet::new(std::slice::from_ref(&entry.pattern), "")
             .unwrap_or_else(|_| unreachable!("validated when the policy was loaded"));
         if !paths.iter().any(|p| glob.is_match(p)) {
@@ -215,7 +217,7 @@ fn unused_entries(
         }
     }
     for (table, yaml_path) in policy.all_tables() {
-        if !tables_seen.contains(table) {
+        if written(&yaml_path) && !tables_seen.contains(table) {
             out.push(PolicyWarning {
                 yaml_path,
                 message: format!("table `{table}` is not mentioned by any checked file"),
