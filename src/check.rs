@@ -125,16 +125,19 @@ pub fn display_path(cwd: &Path, path: &Path) -> String {
 }
 
 /// The directory policy globs are relative to: the policy file's directory,
-/// else the enclosing git repository, else none (absolute paths are matched).
-fn project_root(policy: &Policy, cwd: &Path) -> Option<PathBuf> {
+/// else the enclosing git repository, else the current directory. Folders
+/// above it never decide a file's service (a checkout under `/srv/sync/`
+/// is not all sync code).
+fn project_root(policy: &Policy, cwd: &Path) -> PathBuf {
     match &policy.origin {
-        Origin::File(p) => Some(absolute(cwd, p.parent().unwrap_or(Path::new(".")))),
-        Origin::Bundled => cwd.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf),
+        Origin::File(p) => absolute(cwd, p.parent().unwrap_or(Path::new("."))),
+        Origin::Bundled => cwd.ancestors().find(|d| d.join(".git").exists()).unwrap_or(cwd).to_path_buf(),
     }
 }
 
-fn match_path(root: Option<&Path>, abs: &Path) -> String {
-    match root.and_then(|r| abs.strip_prefix(r).ok()) {
+/// The path policy globs see: relative to the project root when below it.
+fn match_path(root: &Path, abs: &Path) -> String {
+    match abs.strip_prefix(root).ok() {
         Some(rel) => slash_path(rel),
         None => slash_path(abs),
     }
@@ -150,7 +153,7 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
         files.retain(|c| changed.contains(&absolute(&settings.cwd, &c.path)));
     }
     let root = project_root(&settings.policy, &settings.cwd);
-    let ctx = Pipeline { policy: &settings.policy, cwd: &settings.cwd, root: root.as_deref() };
+    let ctx = Pipeline { policy: &settings.policy, cwd: &settings.cwd, root: &root };
 
     let results: Vec<FileResult> = files.par_iter().map(|c| ctx.analyse(c)).collect();
 
@@ -230,7 +233,7 @@ fn unused_entries(
 struct Pipeline<'a> {
     policy: &'a Policy,
     cwd: &'a Path,
-    root: Option<&'a Path>,
+    root: &'a Path,
 }
 
 struct FileResult {
@@ -273,11 +276,13 @@ impl Pipeline<'_> {
         let display = display_path(self.cwd, &c.path);
         let matched = match_path(self.root, &abs);
         let (text, facts) = match read_text(&c.path) {
-            Ok(text) => {
-                // A byte-order mark is not part of the language; offsets stay file offsets.
-                let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-                let mut facts = frontend::lower(c.language, &text[bom..], self.policy.dialect);
-                facts.shift(bom);
+            Ok(mut text) => {
+                // A byte-order mark is not part of the text: columns on line 1
+                // count from the first real character.
+                if text.starts_with('\u{feff}') {
+                    text.drain(..3);
+                }
+                let facts = frontend::lower(c.language, &text, self.policy.dialect);
                 (text, facts)
             }
             Err((message, at, prefix)) => {

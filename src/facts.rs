@@ -70,6 +70,10 @@ pub enum AccessMode {
 }
 
 /// One observation about a file.
+///
+/// A front end that reports a column-level schema change also reports the
+/// table-level one (`ALTER TABLE t ADD c` is a `TableSchema` *and* a
+/// `ColumnSchema`), so table rules fire once per statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FactKind {
     /// A schema change or declaration of a whole table.
@@ -107,6 +111,13 @@ pub enum FactKind {
         /// The table whose rows are written.
         table: Name,
         /// The field assigned.
+        field: Name,
+    },
+    /// Code reads a field of a table's rows (a column in a query).
+    FieldRead {
+        /// The table whose rows are read.
+        table: Name,
+        /// The field read.
         field: Name,
     },
     /// An environment file sets a variable.
@@ -190,7 +201,7 @@ impl FileFacts {
                         c.span = c.span.shifted(by);
                     }
                 }
-                FactKind::FieldWrite { table, field } => {
+                FactKind::FieldWrite { table, field } | FactKind::FieldRead { table, field } => {
                     table.span = table.span.shifted(by);
                     field.span = field.span.shifted(by);
                 }

@@ -129,6 +129,7 @@ impl Cursor<'_> {
         self.skip_blanks();
         match self.peek() {
             Some(q @ ('"' | '\'' | '`')) => {
+                let open = self.pos;
                 self.bump();
                 loop {
                     // Only double quotes may span lines; stop before the
@@ -137,7 +138,11 @@ impl Cursor<'_> {
                         return Err(format!("unterminated {q}-quoted value"));
                     }
                     match self.bump() {
-                        None => return Err(format!("unterminated {q}-quoted value")),
+                        None => {
+                            // Point at the opening quote, not the end of the file.
+                            self.pos = open;
+                            return Err(format!("unterminated {q}-quoted value"));
+                        }
                         Some('\\') if q == '"' => {
                             self.bump();
                         }

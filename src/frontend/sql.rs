@@ -1,16 +1,18 @@
 //! SQL front end: `sqlparser` tokens and AST lowered into facts.
 //!
-//! The file is tokenized once. The token stream is parsed whole; when the
-//! parser rejects it, the stream is split at top-level semicolons and each
-//! statement is parsed on its own, so one bad statement becomes one
-//! `Unparsable` fact and the rest of the file is still checked.
+//! The text is tokenized once, then statements are parsed, lowered and
+//! dropped one at a time, so memory is bounded by the largest statement. A
+//! statement the parser rejects becomes one `Unparsable` fact and parsing
+//! resumes after the semicolon that ends it; a tokenizer error keeps every
+//! complete statement before it. Either way the rest is still checked.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AlterTableOperation, AssignmentTarget, FromTable, Ident, ObjectName, ObjectNamePart, ObjectType, Query,
-    RenameTableNameKind, SetExpr, Statement, TableFactor, TableWithJoins, Visit, Visitor,
+    AlterTableOperation, Assignment, AssignmentTarget, CommentObject, CopySource, Expr, FromTable, Ident, MergeAction,
+    ObjectName, ObjectNamePart, ObjectType, Query, RenameTableNameKind, Select, SelectItem, SetExpr, Statement,
+    TableFactor, TableObject, TableWithJoins, Visit, Visitor,
 };
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
@@ -44,72 +46,174 @@ impl SqlDialect {
     }
 }
 
+/// Statements that never create, change or touch table rows in a way any
+/// rule judges. When the parser cannot read one of these (`DO $$ … $$`,
+/// `DROP INDEX CONCURRENTLY`, `CLUSTER`, …) nothing is lost, so it is not
+/// `AUTH010`. Each entry is a sequence of leading keywords.
+const IGNORABLE: &[&[&str]] = &[
+    &["DO"],
+    &["CLUSTER"],
+    &["REINDEX"],
+    &["VACUUM"],
+    &["ANALYZE"],
+    &["ANALYSE"],
+    &["CHECKPOINT"],
+    &["DISCARD"],
+    &["NOTIFY"],
+    &["LISTEN"],
+    &["UNLISTEN"],
+    &["SET"],
+    &["RESET"],
+    &["SHOW"],
+    &["BEGIN"],
+    &["START"],
+    &["COMMIT"],
+    &["END"],
+    &["ROLLBACK"],
+    &["SAVEPOINT"],
+    &["RELEASE"],
+    &["GRANT"],
+    &["REVOKE"],
+    &["SECURITY"],
+    &["REFRESH"],
+    &["DROP", "INDEX"],
+    &["ALTER", "INDEX"],
+    &["COMMENT", "ON", "INDEX"],
+    &["COMMENT", "ON", "FUNCTION"],
+    &["COMMENT", "ON", "PROCEDURE"],
+    &["COMMENT", "ON", "SCHEMA"],
+    &["COMMENT", "ON", "TYPE"],
+    &["COMMENT", "ON", "EXTENSION"],
+];
+
+/// Object kinds whose `CREATE`/`ALTER`/`DROP` never concern tables' schema.
+const IGNORABLE_OBJECTS: &[&str] = &[
+    "FUNCTION",
+    "PROCEDURE",
+    "EXTENSION",
+    "TYPE",
+    "DOMAIN",
+    "SCHEMA",
+    "SEQUENCE",
+    "ROLE",
+    "USER",
+    "GROUP",
+    "COLLATION",
+    "AGGREGATE",
+    "OPERATOR",
+    "LANGUAGE",
+    "CAST",
+    "CONVERSION",
+    "PUBLICATION",
+    "SUBSCRIPTION",
+    "SERVER",
+    "DATABASE",
+    "TABLESPACE",
+    "DEFAULT",
+];
+
+fn is_ignorable(words: &[String]) -> bool {
+    let matches_prefix =
+        |prefix: &[&str]| prefix.iter().zip(words).filter(|(p, w)| **p == w.as_str()).count() == prefix.len();
+    if IGNORABLE.iter().any(|p| words.len() >= p.len() && matches_prefix(p)) {
+        return true;
+    }
+    // CREATE [OR REPLACE] <object>, ALTER <object>, DROP <object>
+    let mut rest = words;
+    if rest.first().is_some_and(|w| w == "CREATE" || w == "ALTER" || w == "DROP") {
+        rest = &rest[1..];
+        if rest.len() >= 2 && rest[0] == "OR" && rest[1] == "REPLACE" {
+            rest = &rest[2..];
+        }
+        return rest.first().is_some_and(|w| IGNORABLE_OBJECTS.contains(&w.as_str()));
+    }
+    false
+}
+
 /// Lower SQL text into facts; spans are byte offsets into `sql`.
 pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
     let mut out = FileFacts::default();
     let lines = LineIndex::new(sql);
     let pos = |loc: Location| -> usize { lines.offset(sql, loc.line as usize, loc.column as usize) };
     let dialect = dialect.parser_dialect();
-    let tokens = match Tokenizer::new(dialect.as_ref(), sql).with_unescape(false).tokenize_with_location() {
-        Ok(tokens) => tokens,
-        Err(err) => {
-            let at = pos(err.location);
-            out.push(FactKind::Unparsable { message: err.message }, Span::new(at, at), at);
-            return out;
-        }
-    };
+    let mut tokens = Vec::new();
+    let token_error =
+        Tokenizer::new(dialect.as_ref(), sql).with_unescape(false).tokenize_with_location_into_buf(&mut tokens).err();
     collect_comments(&tokens, &pos, &mut out);
+    let ends = statement_ends(&tokens);
 
-    let chunks = split_statements(&tokens);
-    let starts: Vec<usize> = chunks.iter().map(|&(first, _)| pos(tokens[first].span.start)).collect();
+    // After a tokenizer error only complete statements are parsed; the
+    // broken one is reported from where it starts.
+    let mut broken_start = None;
+    if token_error.is_some() {
+        let cut = ends.last().map_or(0, |&e| e + 1);
+        broken_start =
+            tokens[cut..].iter().find(|t| !matches!(t.token, Token::Whitespace(_))).map(|t| pos(t.span.start));
+        tokens.truncate(cut);
+    }
+
     let mut parser = Parser::new(dialect.as_ref()).with_tokens_with_locations(tokens);
-    match parser.parse_statements() {
-        Ok(statements) if statements.len() == starts.len() => {
-            for (stmt, &start) in statements.iter().zip(&starts) {
-                Lowerer::new(&pos, &mut out, start).statement(stmt);
-            }
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        let first = parser.peek_token_ref();
+        if first.token == Token::EOF {
+            break;
         }
-        Ok(statements) => {
-            // Statement bodies with inner semicolons: no reliable chunk starts,
-            // so each statement is anchored at its first token's position.
-            for stmt in &statements {
-                let start = statement_start(stmt, &pos);
-                Lowerer::new(&pos, &mut out, start).statement(stmt);
-            }
-        }
-        Err(_) => {
-            // Recover: parse statement by statement, so one bad statement
-            // does not hide the rest of the file.
-            let tokens = parser.into_tokens();
-            for (&(first, end), &start) in chunks.iter().zip(&starts) {
-                let chunk = tokens[first..end].to_vec();
-                match Parser::new(dialect.as_ref()).with_tokens_with_locations(chunk).parse_statements() {
-                    Ok(statements) => {
-                        for stmt in &statements {
-                            Lowerer::new(&pos, &mut out, start).statement(stmt);
-                        }
-                    }
-                    Err(err) => {
-                        let message = err.to_string();
-                        let at = error_location(&message).map(&pos).unwrap_or(start);
-                        let message = clean_error(&message);
-                        out.push(FactKind::Unparsable { message }, Span::new(at, at), start);
-                    }
+        let start = pos(first.span.start);
+        let start_index = parser.index();
+        let words = leading_words(&parser);
+        let error = match parser.parse_statement() {
+            Ok(stmt) => {
+                Lowerer::new(&pos, &mut out, start).statement(&stmt);
+                match &parser.peek_token_ref().token {
+                    Token::SemiColon | Token::EOF => None,
+                    _ => parser.expected_ref::<()>("end of statement", parser.peek_token_ref()).err(),
                 }
             }
+            Err(err) => Some(err),
+        };
+        if let Some(err) = error {
+            if !is_ignorable(&words) {
+                let message = err.to_string();
+                let at = error_location(&message).map(&pos).unwrap_or(start);
+                out.push(FactKind::Unparsable { message: clean_error(&message) }, Span::new(at, at), start);
+            }
+            // Resume after the semicolon that ends the broken statement: the
+            // first one after its start, unless the parser already read past
+            // it (a body with inner semicolons), then the next one from there.
+            let here = parser.index();
+            let first_end = ends.iter().copied().find(|&end| end >= start_index);
+            let resume = match first_end {
+                Some(end) if here <= end + 1 => Some(end),
+                _ => ends.iter().copied().find(|&end| end + 1 >= here),
+            };
+            match resume {
+                Some(end) => {
+                    while parser.index() <= end {
+                        parser.next_token();
+                    }
+                }
+                None => break,
+            }
         }
+    }
+    if let Some(err) = token_error {
+        let at = pos(err.location);
+        out.push(FactKind::Unparsable { message: err.message }, Span::new(at, at), broken_start.unwrap_or(at));
     }
     out
 }
 
-fn statement_start(stmt: &Statement, pos: &dyn Fn(Location) -> usize) -> usize {
-    use sqlparser::ast::Spanned;
-    let span = stmt.span();
-    if span.start.line == 0 {
-        0
-    } else {
-        pos(span.start)
-    }
+/// The first few keywords of the statement the parser is about to read.
+fn leading_words(parser: &Parser<'_>) -> Vec<String> {
+    parser
+        .peek_tokens_ref::<4>()
+        .iter()
+        .map_while(|t| match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Comments become suppression candidates.
@@ -124,31 +228,19 @@ fn collect_comments(tokens: &[TokenWithSpan], pos: &dyn Fn(Location) -> usize, o
     }
 }
 
-/// Token index ranges `[first, end)` of each statement, split at semicolons
-/// outside parentheses; ranges holding only whitespace and comments are dropped.
-fn split_statements(tokens: &[TokenWithSpan]) -> Vec<(usize, usize)> {
-    let mut chunks = Vec::new();
-    let mut first: Option<usize> = None;
+/// Token indices of the semicolons that end statements (outside parentheses).
+fn statement_ends(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    let mut ends = Vec::new();
     let mut depth = 0usize;
     for (i, t) in tokens.iter().enumerate() {
         match &t.token {
-            Token::Whitespace(_) | Token::EOF => continue,
             Token::LParen => depth += 1,
             Token::RParen => depth = depth.saturating_sub(1),
-            Token::SemiColon if depth == 0 => {
-                if let Some(f) = first.take() {
-                    chunks.push((f, i + 1));
-                }
-                continue;
-            }
+            Token::SemiColon if depth == 0 => ends.push(i),
             _ => {}
         }
-        first.get_or_insert(i);
     }
-    if let Some(f) = first {
-        chunks.push((f, tokens.len()));
-    }
-    chunks
+    ends
 }
 
 /// `sqlparser` reports positions only inside its message: "... at Line: 3, Column: 7".
@@ -167,6 +259,12 @@ fn clean_error(message: &str) -> String {
     }
 }
 
+/// A table in a FROM clause or an UPDATE target list: its name and alias.
+struct TableRef {
+    table: Name,
+    alias: Option<String>,
+}
+
 /// Walks one statement and records its facts.
 struct Lowerer<'a, 'p> {
     pos: &'p dyn Fn(Location) -> usize,
@@ -182,20 +280,12 @@ impl<'a, 'p> Lowerer<'a, 'p> {
     }
 
     fn name_of(&self, ident: &Ident) -> Name {
-        let span = if ident.span.start.line == 0 {
-            Span::new(self.start, self.start)
-        } else {
-            Span::new((self.pos)(ident.span.start), (self.pos)(ident.span.end))
-        };
-        Name::new(&ident.value, span)
+        name_of(self.pos, self.start, ident)
     }
 
     /// The table part of a possibly schema-qualified name.
     fn table_name(&self, name: &ObjectName) -> Option<Name> {
-        match name.0.last()? {
-            ObjectNamePart::Identifier(ident) => Some(self.name_of(ident)),
-            ObjectNamePart::Function(_) => None,
-        }
+        last_ident(name).map(|i| self.name_of(i))
     }
 
     fn push(&mut self, kind: FactKind, span: Span) {
@@ -217,6 +307,18 @@ impl<'a, 'p> Lowerer<'a, 'p> {
         self.push(FactKind::TableAccess { table, mode }, span);
     }
 
+    fn insert(&mut self, table: Name, columns: Vec<Name>) {
+        let span = table.span;
+        self.access(table.clone(), AccessMode::Write);
+        self.push(FactKind::RowInsert { table, columns }, span);
+    }
+
+    fn table_of(&mut self, name: &ObjectName, action: TableAction) {
+        if let Some(table) = self.table_name(name) {
+            self.table_schema(table, action);
+        }
+    }
+
     fn statement(&mut self, stmt: &Statement) {
         match stmt {
             Statement::CreateTable(ct) => {
@@ -227,6 +329,12 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                     self.column_schema(&table, column, ColumnAction::Add);
                 }
                 if let Some(query) = &ct.query {
+                    // `CREATE TABLE t AS SELECT a, b AS c ...` declares t's columns.
+                    if ct.columns.is_empty() {
+                        for column in self.projection_names(query) {
+                            self.column_schema(&table, column, ColumnAction::Add);
+                        }
+                    }
                     self.reads(query.as_ref(), &HashSet::new());
                 }
             }
@@ -234,9 +342,7 @@ impl<'a, 'p> Lowerer<'a, 'p> {
             Statement::AlterTable(at) => self.alter_table(&at.name, &at.operations),
             Statement::Drop { object_type: ObjectType::Table, names, .. } => {
                 for name in names {
-                    if let Some(table) = self.table_name(name) {
-                        self.table_schema(table, TableAction::Drop);
-                    }
+                    self.table_of(name, TableAction::Drop);
                 }
             }
             Statement::RenameTable(renames) => {
@@ -246,47 +352,65 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                     }
                 }
             }
-            Statement::CreateIndex(ci) => {
-                if let Some(table) = self.table_name(&ci.table_name) {
-                    self.table_schema(table, TableAction::Alter);
+            Statement::CreateIndex(ci) => self.table_of(&ci.table_name, TableAction::Alter),
+            Statement::CreateTrigger(t) => self.table_of(&t.table_name, TableAction::Alter),
+            Statement::DropTrigger(t) => {
+                if let Some(name) = &t.table_name {
+                    self.table_of(name, TableAction::Alter);
+                }
+            }
+            Statement::CreatePolicy(p) => self.table_of(&p.table_name, TableAction::Alter),
+            Statement::AlterPolicy(p) => self.table_of(&p.table_name, TableAction::Alter),
+            Statement::DropPolicy(p) => self.table_of(&p.table_name, TableAction::Alter),
+            Statement::Comment { object_type: CommentObject::Table, object_name, .. } => {
+                self.table_of(object_name, TableAction::Alter);
+            }
+            Statement::Comment { object_type: CommentObject::Column, object_name, .. } => {
+                // `COMMENT ON COLUMN [schema.]table.column`
+                let parts = &object_name.0;
+                if parts.len() >= 2 {
+                    if let ObjectNamePart::Identifier(t) = &parts[parts.len() - 2] {
+                        let table = self.name_of(t);
+                        self.table_schema(table, TableAction::Alter);
+                    }
                 }
             }
             Statement::Insert(ins) => {
                 let mut targets = HashSet::new();
-                if let sqlparser::ast::TableObject::TableName(name) = &ins.table {
+                if let TableObject::TableName(name) = &ins.table {
                     if let Some(table) = self.table_name(name) {
                         targets.insert(table.span);
                         let columns = ins.columns.iter().filter_map(|c| self.table_name(c)).collect();
-                        self.access(table.clone(), AccessMode::Write);
-                        let span = table.span;
-                        self.push(FactKind::RowInsert { table, columns }, span);
+                        self.insert(table, columns);
                     }
                 }
                 self.reads(stmt, &targets);
             }
             Statement::Update(up) => {
-                let mut targets = HashSet::new();
-                if let TableFactor::Table { name, alias, .. } = &up.table.relation {
-                    if let Some(table) = self.table_name(name) {
-                        targets.insert(table.span);
-                        self.access(table.clone(), AccessMode::Write);
-                        let alias = alias.as_ref().map(|a| a.name.value.to_lowercase());
-                        for assignment in &up.assignments {
-                            let columns: Vec<&ObjectName> = match &assignment.target {
-                                AssignmentTarget::ColumnName(c) => vec![c],
-                                AssignmentTarget::Tuple(cs) => cs.iter().collect(),
-                            };
-                            for column in columns {
-                                if !self.qualifier_matches(column, &table, alias.as_deref()) {
-                                    continue;
-                                }
-                                if let Some(field) = self.table_name(column) {
-                                    let span = field.span;
-                                    self.push(FactKind::FieldWrite { table: table.clone(), field }, span);
-                                }
-                            }
-                        }
+                let mut refs = Vec::new();
+                self.collect_refs(&up.table, &mut refs);
+                let mut targets: HashSet<Span> = refs.iter().map(|r| r.table.span).collect();
+                let mut written = HashSet::new();
+                for assignment in &up.assignments {
+                    for (table, field) in self.assignment_fields(assignment, &refs) {
+                        written.insert(table.span);
+                        let span = field.span;
+                        self.push(FactKind::FieldWrite { table, field }, span);
                     }
+                }
+                // With no resolvable assignment, the first table is the target.
+                if written.is_empty() {
+                    if let Some(first) = refs.first() {
+                        written.insert(first.table.span);
+                    }
+                }
+                for r in &refs {
+                    let mode = if written.contains(&r.table.span) { AccessMode::Write } else { AccessMode::Read };
+                    self.access(r.table.clone(), mode);
+                }
+                // Tables of the FROM clause are reads, found by the visitor.
+                if up.from.is_some() {
+                    targets.retain(|s| refs.iter().any(|r| r.table.span == *s));
                 }
                 self.reads(stmt, &targets);
             }
@@ -315,49 +439,124 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                     }
                 }
             }
+            Statement::Copy { source, to, .. } => match source {
+                CopySource::Table { table_name, columns } => {
+                    let Some(table) = self.table_name(table_name) else { return };
+                    if *to {
+                        self.access(table, AccessMode::Read);
+                    } else {
+                        // `COPY t FROM ...` creates rows.
+                        let columns = columns.iter().map(|c| self.name_of(c)).collect();
+                        self.insert(table, columns);
+                    }
+                }
+                CopySource::Query(query) => self.reads(query.as_ref(), &HashSet::new()),
+            },
             Statement::Merge(merge) => {
                 let mut targets = HashSet::new();
-                if let TableFactor::Table { name, .. } = &merge.table {
+                if let TableFactor::Table { name, alias, .. } = &merge.table {
                     if let Some(table) = self.table_name(name) {
                         targets.insert(table.span);
-                        self.access(table, AccessMode::Write);
+                        let refs = vec![TableRef {
+                            table: table.clone(),
+                            alias: alias.as_ref().map(|a| a.name.value.to_lowercase()),
+                        }];
+                        let inserts: Vec<_> = merge
+                            .clauses
+                            .iter()
+                            .filter_map(|c| match &c.action {
+                                MergeAction::Insert(i) => Some(i),
+                                _ => None,
+                            })
+                            .collect();
+                        if inserts.is_empty() {
+                            self.access(table.clone(), AccessMode::Write);
+                            for clause in &merge.clauses {
+                                if let MergeAction::Update(u) = &clause.action {
+                                    if let sqlparser::ast::MergeUpdateKind::Set(assignments) = &u.kind {
+                                        for a in assignments {
+                                            for (t, field) in self.assignment_fields(a, &refs) {
+                                                let span = field.span;
+                                                self.push(FactKind::FieldWrite { table: t, field }, span);
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        } else {
+                            // Like an upsert: a MERGE that can create rows is an insert.
+                            let columns = inserts
+                                .iter()
+                                .flat_map(|i| i.columns.iter())
+                                .filter_map(|c| self.table_name(c))
+                                .collect();
+                            self.insert(table, columns);
+                        }
                     }
                 }
                 self.reads(stmt, &targets);
             }
-            Statement::Query(query) => match query.body.as_ref() {
-                // `WITH ... UPDATE/INSERT/DELETE`: the CTEs are reads, the body a write.
-                SetExpr::Update(inner) | SetExpr::Insert(inner) | SetExpr::Delete(inner) => {
-                    if let Some(with) = &query.with {
-                        for cte in &with.cte_tables {
-                            self.ctes.insert(cte.alias.name.value.to_lowercase());
-                        }
-                        for cte in &with.cte_tables {
-                            self.reads(cte.query.as_ref(), &HashSet::new());
-                        }
-                    }
-                    self.statement(inner);
-                }
-                _ => self.reads(query.as_ref(), &HashSet::new()),
-            },
+            Statement::Query(query) => self.reads(query.as_ref(), &HashSet::new()),
             _ => {}
         }
     }
 
-    /// True when an assignment target `[qualifier.]column` refers to the
-    /// updated table (unqualified, or qualified by its name or alias).
-    fn qualifier_matches(&self, column: &ObjectName, table: &Name, alias: Option<&str>) -> bool {
-        let parts = &column.0;
-        if parts.len() < 2 {
-            return true;
-        }
-        match &parts[parts.len() - 2] {
-            ObjectNamePart::Identifier(q) => {
-                let q = q.value.to_lowercase();
-                q == table.norm || Some(q.as_str()) == alias
+    /// The column names a query's projection produces, when they are plain.
+    fn projection_names(&self, query: &Query) -> Vec<Name> {
+        let SetExpr::Select(select) = query.body.as_ref() else { return Vec::new() };
+        select
+            .projection
+            .iter()
+            .filter_map(|item| match item {
+                SelectItem::ExprWithAlias { alias, .. } => Some(self.name_of(alias)),
+                SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(self.name_of(i)),
+                SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => parts.last().map(|i| self.name_of(i)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The plain tables of a FROM item, with their aliases.
+    fn collect_refs(&self, twj: &TableWithJoins, out: &mut Vec<TableRef>) {
+        let factors = std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation));
+        for factor in factors {
+            if let TableFactor::Table { name, alias, args: None, .. } = factor {
+                if let Some(table) = self.table_name(name) {
+                    out.push(TableRef { table, alias: alias.as_ref().map(|a| a.name.value.to_lowercase()) });
+                }
             }
-            ObjectNamePart::Function(_) => false,
         }
+    }
+
+    /// The (table, field) pairs an assignment writes: `col`, `alias.col`,
+    /// `(a, b)`. Unqualified columns belong to the first table.
+    fn assignment_fields(&self, assignment: &Assignment, refs: &[TableRef]) -> Vec<(Name, Name)> {
+        let columns: Vec<&ObjectName> = match &assignment.target {
+            AssignmentTarget::ColumnName(c) => vec![c],
+            AssignmentTarget::Tuple(cs) => cs.iter().collect(),
+        };
+        let mut out = Vec::new();
+        for column in columns {
+            let parts = &column.0;
+            let Some(field) = self.table_name(column) else { continue };
+            let owner = if parts.len() < 2 {
+                refs.first()
+            } else {
+                match &parts[parts.len() - 2] {
+                    ObjectNamePart::Identifier(q) => {
+                        let q = q.value.to_lowercase();
+                        refs.iter().find(|r| {
+                            r.alias.as_deref() == Some(q.as_str()) || (r.alias.is_none() && r.table.norm == q)
+                        })
+                    }
+                    ObjectNamePart::Function(_) => None,
+                }
+            };
+            if let Some(owner) = owner {
+                out.push((owner.table.clone(), field));
+            }
+        }
+        out
     }
 
     fn alter_table(&mut self, name: &ObjectName, operations: &[AlterTableOperation]) {
@@ -392,10 +591,11 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                 AlterTableOperation::ChangeColumn { old_name, new_name, .. } => {
                     let to = self.name_of(new_name);
                     let column = self.name_of(old_name);
-                    if to.norm != column.norm {
-                        self.column_schema(&table, column, ColumnAction::Rename { to: to.clone() });
+                    if to.norm == column.norm {
+                        self.column_schema(&table, column, ColumnAction::Alter);
+                    } else {
+                        self.column_schema(&table, column, ColumnAction::Rename { to });
                     }
-                    self.column_schema(&table, to, ColumnAction::Alter);
                 }
                 AlterTableOperation::ModifyColumn { col_name, .. } => {
                     let column = self.name_of(col_name);
@@ -411,18 +611,49 @@ impl<'a, 'p> Lowerer<'a, 'p> {
     }
 
     /// Every table relation below `node` is a read, except the statement's
-    /// own write targets (`skip`) and names bound by `WITH`.
+    /// own write targets (`skip`) and names bound by `WITH`; every column of
+    /// a known table is a field read. Statements nested in queries
+    /// (`WITH x AS (UPDATE ...)`) are lowered as statements of their own.
     fn reads<V: Visit>(&mut self, node: &V, skip: &HashSet<Span>) {
-        let mut collector = RelationCollector { ctes: self.ctes.clone(), relations: Vec::new() };
-        let _ = node.visit(&mut collector);
-        for rel in collector.relations {
-            let single = rel.0.len() == 1;
-            let Some(table) = self.table_name(&rel) else { continue };
-            if skip.contains(&table.span) || (single && collector.ctes.contains(&table.norm)) {
-                continue;
-            }
-            self.access(table, AccessMode::Read);
+        let outer = self.ctes.clone();
+        let mut c = Collector::new(self.pos, self.start, &outer);
+        let _ = node.visit(&mut c);
+        let Collector { relations, fields, nested, .. } = c;
+        let mut skip = skip.clone();
+        for (nested, ctes) in nested {
+            let before = self.out.facts.len();
+            let saved = std::mem::replace(&mut self.ctes, ctes);
+            self.statement(&nested);
+            self.ctes = saved;
+            skip.extend(self.out.facts[before..].iter().map(|f| f.span));
         }
+        for table in relations {
+            if !skip.contains(&table.span) {
+                self.access(table, AccessMode::Read);
+            }
+        }
+        for (table, field) in fields {
+            if !skip.contains(&field.span) {
+                let span = field.span;
+                self.push(FactKind::FieldRead { table, field }, span);
+            }
+        }
+    }
+}
+
+fn name_of(pos: &dyn Fn(Location) -> usize, fallback: usize, ident: &Ident) -> Name {
+    let span = if ident.span.start.line == 0 {
+        Span::new(fallback, fallback)
+    } else {
+        Span::new(pos(ident.span.start), pos(ident.span.end))
+    };
+    Name::new(&ident.value, span)
+}
+
+fn last_ident(name: &ObjectName) -> Option<&Ident> {
+    match name.0.last()? {
+        ObjectNamePart::Identifier(ident) => Some(ident),
+        ObjectNamePart::Function(_) => None,
     }
 }
 
@@ -433,26 +664,192 @@ fn table_factor_name(t: &TableWithJoins) -> Option<&ObjectName> {
     }
 }
 
-/// Collects relation names and the names bound by common table expressions.
-struct RelationCollector {
-    ctes: HashSet<String>,
-    relations: Vec<ObjectName>,
+/// The names a `WITH` binds, and how many of them are visible right now:
+/// inside the k-th CTE body only the earlier ones (and itself if recursive).
+struct CteScope {
+    names: Vec<String>,
+    bodies: Vec<*const Query>,
+    visible: usize,
+    recursive: bool,
 }
 
-impl Visitor for RelationCollector {
+/// Tables in scope of a SELECT, for attributing column references.
+struct SelectScope {
+    /// (table, alias) of plain tables; `None` for derived tables and functions.
+    tables: Vec<Option<(Name, Option<String>)>>,
+}
+
+/// Collects relations read, columns read, and DML nested in queries.
+struct Collector<'p> {
+    pos: &'p dyn Fn(Location) -> usize,
+    start: usize,
+    outer_ctes: &'p HashSet<String>,
+    ctes: Vec<CteScope>,
+    selects: Vec<SelectScope>,
+    /// Spans of table-function names (`FROM users()`), which are not tables.
+    functions: HashSet<Span>,
+    relations: Vec<Name>,
+    fields: Vec<(Name, Name)>,
+    nested: Vec<(Statement, HashSet<String>)>,
+    depth: usize,
+}
+
+impl<'p> Collector<'p> {
+    fn new(pos: &'p dyn Fn(Location) -> usize, start: usize, outer_ctes: &'p HashSet<String>) -> Self {
+        Collector {
+            pos,
+            start,
+            outer_ctes,
+            ctes: Vec::new(),
+            selects: Vec::new(),
+            functions: HashSet::new(),
+            relations: Vec::new(),
+            fields: Vec::new(),
+            nested: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    fn name(&self, ident: &Ident) -> Name {
+        name_of(self.pos, self.start, ident)
+    }
+
+    fn is_cte(&self, name: &str) -> bool {
+        self.outer_ctes.contains(name) || self.ctes.iter().any(|s| s.names[..s.visible].iter().any(|n| n == name))
+    }
+
+    fn visible_ctes(&self) -> HashSet<String> {
+        let mut all = self.outer_ctes.clone();
+        for s in &self.ctes {
+            all.extend(s.names[..s.visible].iter().cloned());
+        }
+        all
+    }
+
+    fn column_ref(&mut self, qualifier: Option<&Ident>, column: &Ident) {
+        let field = self.name(column);
+        let found = match qualifier {
+            None => match self.selects.last() {
+                Some(scope) if scope.tables.len() == 1 => scope.tables[0].as_ref().map(|(t, _)| t.clone()),
+                _ => None,
+            },
+            Some(q) => {
+                let q = q.value.to_lowercase();
+                self.selects.iter().rev().find_map(|scope| {
+                    scope.tables.iter().flatten().find_map(|(t, alias)| match alias {
+                        Some(a) if *a == q => Some(t.clone()),
+                        None if t.norm == q => Some(t.clone()),
+                        _ => None,
+                    })
+                })
+            }
+        };
+        if let Some(table) = found {
+            self.fields.push((table, field));
+        }
+    }
+}
+
+impl Visitor for Collector<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-        if let Some(with) = &query.with {
-            for cte in &with.cte_tables {
-                self.ctes.insert(cte.alias.name.value.to_lowercase());
+        if let Some(scope) = self.ctes.last_mut() {
+            if let Some(k) = scope.bodies.iter().position(|b| std::ptr::eq(*b, query)) {
+                scope.visible = if scope.recursive { k + 1 } else { k };
+            }
+        }
+        let (names, bodies, recursive) = match &query.with {
+            Some(with) => (
+                with.cte_tables.iter().map(|c| c.alias.name.value.to_lowercase()).collect::<Vec<_>>(),
+                with.cte_tables.iter().map(|c| c.query.as_ref() as *const Query).collect::<Vec<_>>(),
+                with.recursive,
+            ),
+            None => (Vec::new(), Vec::new(), false),
+        };
+        let visible = names.len();
+        self.ctes.push(CteScope { names, bodies, visible, recursive });
+        // DML inside a query (a data-modifying CTE, `WITH ... UPDATE`) is
+        // lowered as a statement; its relations here are skipped by span.
+        if let SetExpr::Update(s) | SetExpr::Insert(s) | SetExpr::Delete(s) = query.body.as_ref() {
+            let mut scope = self.visible_ctes();
+            if let Some(top) = self.ctes.last() {
+                scope.extend(top.names.iter().cloned());
+            }
+            self.nested.push(((*s).clone(), scope));
+        }
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        self.ctes.pop();
+        self.depth -= 1;
+        if let Some(scope) = self.ctes.last_mut() {
+            if scope.bodies.iter().any(|b| std::ptr::eq(*b, query)) {
+                scope.visible = scope.names.len();
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+        let mut tables = Vec::new();
+        for twj in &select.from {
+            for factor in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+                tables.push(match factor {
+                    TableFactor::Table { name, alias, args: None, .. } => last_ident(name).map(|i| {
+                        let t = self.name(i);
+                        (t, alias.as_ref().map(|a| a.name.value.to_lowercase()))
+                    }),
+                    _ => None,
+                });
+            }
+        }
+        // A CTE reference is not the table of the same name.
+        for t in tables.iter_mut() {
+            if t.as_ref().is_some_and(|(n, _)| self.is_cte(&n.norm)) {
+                *t = None;
+            }
+        }
+        self.selects.push(SelectScope { tables });
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_select(&mut self, _select: &Select) -> ControlFlow<()> {
+        self.selects.pop();
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, args: Some(_), .. } = factor {
+            if let Some(i) = last_ident(name) {
+                let span = self.name(i).span;
+                self.functions.insert(span);
             }
         }
         ControlFlow::Continue(())
     }
 
     fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
-        self.relations.push(relation.clone());
+        let Some(ident) = last_ident(relation) else { return ControlFlow::Continue(()) };
+        let table = self.name(ident);
+        let shadowed = relation.0.len() == 1 && self.is_cte(&table.norm);
+        if !shadowed && !self.functions.contains(&table.span) {
+            self.relations.push(table);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Identifier(column) => self.column_ref(None, column),
+            Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                let (column, rest) = parts.split_last().unwrap_or_else(|| unreachable!("two parts or more"));
+                self.column_ref(rest.last(), column);
+            }
+            _ => {}
+        }
         ControlFlow::Continue(())
     }
 }
@@ -462,10 +859,15 @@ mod tests {
     use super::*;
 
     fn kinds(sql: &str) -> Vec<String> {
-        let facts = lower(sql, SqlDialect::Postgres);
+        kinds_in(sql, SqlDialect::Postgres)
+    }
+
+    fn kinds_in(sql: &str, dialect: SqlDialect) -> Vec<String> {
+        let facts = lower(sql, dialect);
         facts
             .facts
             .iter()
+            .filter(|f| !matches!(f.kind, FactKind::FieldRead { .. }))
             .map(|f| {
                 let text = &sql[f.span.start..f.span.end];
                 match &f.kind {
@@ -483,8 +885,19 @@ mod tests {
                     ),
                     FactKind::FieldWrite { table, field } => format!("write {}.{} @{text}", table.norm, field.norm),
                     FactKind::Unparsable { message } => format!("unparsable {message}"),
-                    FactKind::EnvVar { .. } => unreachable!(),
+                    other => unreachable!("{other:?}"),
                 }
+            })
+            .collect()
+    }
+
+    fn reads(sql: &str) -> Vec<String> {
+        lower(sql, SqlDialect::Postgres)
+            .facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::FieldRead { table, field } => Some(format!("{}.{}", table.norm, field.norm)),
+                _ => None,
             })
             .collect()
     }
@@ -505,7 +918,9 @@ mod tests {
 
     #[test]
     fn ddl_is_lowered_with_identifier_spans() {
-        let got = kinds("ALTER TABLE public.\"UserBase\" ADD COLUMN mfa_secret text, DROP COLUMN x;\nCREATE TABLE t (a int, \"B\" text);");
+        let got = kinds(
+            "ALTER TABLE public.\"UserBase\" ADD COLUMN mfa_secret text, DROP COLUMN x;\nCREATE TABLE t (a int, \"B\" text);",
+        );
         assert_eq!(
             got,
             vec![
@@ -533,6 +948,21 @@ mod tests {
     }
 
     #[test]
+    fn create_table_as_declares_its_projection() {
+        let got = kinds("CREATE TABLE userbase AS SELECT id, s.mfa_secret, x AS plan_tier FROM staging s;");
+        assert_eq!(
+            got,
+            vec![
+                "table userbase \"Create\" @userbase",
+                "column userbase.id \"Add\" @id",
+                "column userbase.mfa_secret \"Add\" @mfa_secret",
+                "column userbase.plan_tier \"Add\" @plan_tier",
+                "access staging Read @staging",
+            ]
+        );
+    }
+
+    #[test]
     fn dml_targets_and_reads() {
         let got = kinds(
             "WITH recent AS (SELECT id FROM users) UPDATE userbase u SET email = 'x', u.role = 'a' FROM recent WHERE u.id IN (SELECT id FROM sessions);",
@@ -540,20 +970,97 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                "access users Read @users",
-                "access userbase Write @userbase",
                 "write userbase.email @email",
                 "write userbase.role @role",
+                "access userbase Write @userbase",
                 "access sessions Read @sessions",
+                "access users Read @users",
             ]
         );
-        let got = kinds("INSERT INTO userbase (id, email) SELECT id, email FROM users ON CONFLICT (id) DO UPDATE SET email = excluded.email");
+        let got = kinds(
+            "INSERT INTO userbase (id, email) SELECT id, email FROM users ON CONFLICT (id) DO UPDATE SET email = excluded.email",
+        );
         assert_eq!(
             got,
             vec!["access userbase Write @userbase", "insert userbase (id,email) @userbase", "access users Read @users"]
         );
         let got = kinds("DELETE FROM sessions WHERE user_id IN (SELECT id FROM userbase)");
         assert_eq!(got, vec!["access sessions Write @sessions", "access userbase Read @userbase"]);
+    }
+
+    #[test]
+    fn cte_scopes_follow_sql() {
+        // A non-recursive CTE body refers to the real table of the same name.
+        assert_eq!(kinds("WITH users AS (SELECT * FROM users) SELECT * FROM users;"), vec!["access users Read @users"]);
+        // A CTE name does not leak out of its subquery.
+        let got =
+            kinds("SELECT * FROM (WITH users AS (SELECT 1 AS id) SELECT * FROM users) a JOIN users b ON a.id = b.id;");
+        assert_eq!(got, vec!["access users Read @users"]);
+        let sql = "SELECT * FROM (WITH users AS (SELECT 1 AS id) SELECT * FROM users) a JOIN users b ON a.id = b.id;";
+        let facts = lower(sql, SqlDialect::Postgres);
+        assert_eq!(facts.facts[0].span.start, sql.rfind("users b").unwrap());
+    }
+
+    #[test]
+    fn writes_inside_ctes_are_writes() {
+        let got = kinds("WITH x AS (UPDATE userbase SET email = 'a' WHERE id = 1 RETURNING id) SELECT * FROM x;");
+        assert_eq!(got, vec!["write userbase.email @email", "access userbase Write @userbase"]);
+        let got = kinds("WITH y AS (INSERT INTO userbase (id) VALUES (1) RETURNING id) SELECT * FROM y;");
+        assert_eq!(got, vec!["access userbase Write @userbase", "insert userbase (id) @userbase"]);
+        let got = kinds("WITH z AS (DELETE FROM login_attempts RETURNING user_id) SELECT * FROM z;");
+        assert_eq!(got, vec!["access login_attempts Write @login_attempts"]);
+    }
+
+    #[test]
+    fn copy_merge_and_functions() {
+        assert_eq!(kinds("COPY users TO STDOUT;"), vec!["access users Read @users"]);
+        assert_eq!(
+            kinds("COPY (SELECT * FROM oauth_tokens) TO STDOUT;"),
+            vec!["access oauth_tokens Read @oauth_tokens"]
+        );
+        assert_eq!(
+            kinds("COPY userbase (id, email) FROM STDIN;"),
+            vec!["access userbase Write @userbase", "insert userbase (id,email) @userbase"]
+        );
+        let got = kinds("MERGE INTO userbase t USING staging s ON t.id = s.id WHEN MATCHED THEN UPDATE SET email = s.email WHEN NOT MATCHED THEN INSERT (id, email) VALUES (s.id, s.email);");
+        assert_eq!(
+            got,
+            vec![
+                "access userbase Write @userbase",
+                "insert userbase (id,email) @userbase",
+                "access staging Read @staging"
+            ]
+        );
+        assert_eq!(kinds("SELECT * FROM users();"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn mysql_multi_table_updates_resolve_aliases() {
+        let got =
+            kinds_in("UPDATE invoices i JOIN userbase u ON u.id = i.user_id SET u.email = i.email;", SqlDialect::Mysql);
+        assert_eq!(
+            got,
+            vec!["write userbase.email @email", "access invoices Read @invoices", "access userbase Write @userbase"]
+        );
+        let got = kinds_in("ALTER TABLE userbase CHANGE COLUMN legacy mfa_secret text;", SqlDialect::Mysql);
+        assert_eq!(
+            got,
+            vec!["table userbase \"Alter\" @userbase", "column userbase.legacy \"rename->mfa_secret\" @legacy"]
+        );
+    }
+
+    #[test]
+    fn columns_read_are_attributed_to_their_table() {
+        assert_eq!(
+            reads("SELECT id, hashed_password FROM userbase WHERE email = $1"),
+            vec!["userbase.id", "userbase.hashed_password", "userbase.email"]
+        );
+        assert_eq!(
+            reads("SELECT u.hashed_password FROM userbase u JOIN invoices i ON i.uid = u.id"),
+            vec!["userbase.hashed_password", "invoices.uid", "userbase.id"]
+        );
+        // Ambiguous: two tables, unqualified column.
+        assert_eq!(reads("SELECT hashed_password FROM userbase, invoices"), Vec::<String>::new());
     }
 
     #[test]
@@ -565,6 +1072,19 @@ mod tests {
     }
 
     #[test]
+    fn an_error_at_the_semicolon_resumes_at_the_next_statement() {
+        let got = kinds("ALTER TABLE userbase ADD COLUMN;\nALTER TABLE userbase ADD COLUMN mfa_secret text;");
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[2], "column userbase.mfa_secret \"Add\" @mfa_secret");
+    }
+
+    #[test]
+    fn statements_nothing_judges_are_not_unparsable_even_when_unreadable() {
+        let got = kinds("DO $$ BEGIN PERFORM 1; END $$;\nDROP INDEX CONCURRENTLY IF EXISTS ix;\nCLUSTER t USING ix;\nCREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;\nDROP TABLE sessions;");
+        assert_eq!(got, vec!["table sessions \"Drop\" @sessions"]);
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let sql = format!("SELECT {}1{};", "(".repeat(10_000), ")".repeat(10_000));
         let got = kinds(&sql);
@@ -573,9 +1093,13 @@ mod tests {
     }
 
     #[test]
-    fn unterminated_string_is_unparsable() {
-        let got = kinds("SELECT 'abc");
-        assert_eq!(got.len(), 1);
-        assert!(got[0].starts_with("unparsable"));
+    fn a_tokenizer_error_keeps_the_statements_before_it() {
+        let sql = "ALTER TABLE userbase ADD COLUMN mfa_secret text;\n-- authguard-ignore AUTH010: wip\nSELECT 'oops;";
+        let facts = lower(sql, SqlDialect::Postgres);
+        let got = kinds(sql);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[2].starts_with("unparsable"));
+        assert_eq!(facts.comments.len(), 1);
+        assert_eq!(facts.facts[2].statement_start, sql.find("SELECT").unwrap());
     }
 }

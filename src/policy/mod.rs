@@ -147,6 +147,8 @@ pub struct Policy {
     pub mirror: Option<Mirror>,
     /// Sync code.
     pub sync_code: PathSet,
+    /// Tables holding sessions, lower-cased.
+    pub session_tables: Vec<String>,
     /// Python functions.
     pub python: FunctionLists,
     /// Rust functions.
@@ -411,6 +413,7 @@ impl Policy {
                 "backend_owned": names(&self.backend_owned),
             },
             "sync_code": { "paths": self.sync_code.entries.iter().map(|e| e.pattern.as_str()).collect::<Vec<_>>() },
+            "session_tables": self.session_tables,
             "functions": { "python": lists(&self.python), "rust": lists(&self.rust) },
             "rules": rules,
         });
@@ -477,6 +480,7 @@ fn merge(default: RawPolicy, user: RawPolicy) -> RawPolicy {
         },
         mirror: user.mirror.or(default.mirror),
         sync_code: user.sync_code.or(default.sync_code),
+        session_tables: user.session_tables.or(default.session_tables),
         functions: match (default.functions, user.functions) {
             (Some(d), Some(u)) => Some(raw::RawFunctions { python: u.python.or(d.python), rust: u.rust.or(d.rust) }),
             (d, u) => u.or(d),
@@ -612,6 +616,7 @@ impl Validator<'_> {
         };
 
         let sync_code = self.paths(&raw.sync_code.unwrap_or_default().paths, "sync_code.paths")?;
+        let session_tables = raw.session_tables.unwrap_or_default().iter().map(|t| t.to_lowercase()).collect();
 
         let functions = raw.functions.unwrap_or_default();
         let lists = |l: Option<raw::RawFunctionLists>| {
@@ -667,6 +672,7 @@ impl Validator<'_> {
             backend_owned,
             mirror,
             sync_code,
+            session_tables,
             python,
             rust,
             rules: rule_settings,

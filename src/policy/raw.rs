@@ -26,6 +26,8 @@ pub struct RawPolicy {
     pub mirror: Option<RawMirror>,
     /// Code allowed to create mirror rows and write mirrored fields.
     pub sync_code: Option<RawSync>,
+    /// Tables that hold login sessions: reading one is validating a session locally.
+    pub session_tables: Option<Vec<String>>,
     /// Functions that verify or hash passwords or validate tokens, per language.
     pub functions: Option<RawFunctions>,
     /// Per-rule severity and instructions, keyed by rule code.

@@ -4,7 +4,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
+};
 
 use crate::check::Report;
 use crate::diagnostic::{Finding, Severity};
@@ -12,9 +15,50 @@ use crate::diagnostic::{Finding, Severity};
 /// Width snippets are wrapped at: fixed, so output does not depend on the terminal.
 const WIDTH: usize = 100;
 
+/// A file's text, named, whose positions count columns in characters (as
+/// the JSON report does) rather than bytes (as miette does by itself).
+pub struct CharSource {
+    name: String,
+    text: Arc<str>,
+}
+
+impl CharSource {
+    /// Name some text.
+    pub fn new(name: impl Into<String>, text: Arc<str>) -> Self {
+        CharSource { name: name.into(), text }
+    }
+}
+
+impl SourceCode for CharSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.as_ref().read_span(span, before, after)?;
+        let mut column = inner.column();
+        if column > 0 {
+            let end = span.offset().min(self.text.len());
+            let start = end.saturating_sub(column);
+            if let Some(prefix) = self.text.get(start..end) {
+                column = prefix.chars().count();
+            }
+        }
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
 struct Rendered<'a> {
     finding: &'a Finding,
-    source: NamedSource<Arc<str>>,
+    source: CharSource,
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -75,7 +119,7 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for finding in &report.findings {
         let text = report.sources.get(&finding.path).cloned().unwrap_or_else(|| Arc::from(""));
-        let d = Rendered { finding, source: NamedSource::new(finding.path.clone(), text) };
+        let d = Rendered { finding, source: CharSource::new(finding.path.clone(), text) };
         if handler.render_report(&mut out, &d).is_err() {
             out.push_str(&format!(
                 "{}:{}:{}: {}\n",

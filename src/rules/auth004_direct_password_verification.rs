@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
-use crate::facts::Fact;
-use crate::rules::FileContext;
+use crate::facts::{Fact, FactKind};
+use crate::rules::{violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -36,6 +36,26 @@ crate::declare_rule! {
     "Main-backend code verifies a password itself"
 }
 
-/// Password verification is a call or attribute fact; the SQL and environment
-/// front ends produce neither, so this rule has nothing to judge in them.
-pub fn check(_ctx: &FileContext<'_>, _facts: &[Fact], _out: &mut Vec<Violation>) {}
+/// Fires on reads of a password field of the mirror. Calls to verifiers are
+/// call facts, which the Python and Rust front ends produce.
+pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
+    if !ctx.in_backend() {
+        return;
+    }
+    let policy = ctx.policy;
+    for fact in facts {
+        let FactKind::FieldRead { table, field } = &fact.kind else { continue };
+        if !policy.is_mirror(&table.norm) || !policy.password_fields.matches(&field.norm) {
+            continue;
+        }
+        let mut v = violation(
+            &RULE,
+            fact,
+            format!("`{}.{}` is a password field: reading it means verifying passwords here", table.norm, field.norm),
+            ctx.mirror_help("send the credentials to the auth service (auth_client.login) and use the user id it returns"),
+        );
+        v.table = Some(table.norm.clone());
+        v.field = Some(field.norm.clone());
+        out.push(v);
+    }
+}

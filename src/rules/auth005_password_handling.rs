@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
-use crate::facts::Fact;
-use crate::rules::FileContext;
+use crate::facts::{Fact, FactKind, Name};
+use crate::rules::{violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -33,6 +33,37 @@ crate::declare_rule! {
     "Main-backend code hashes or stores a password"
 }
 
-/// Hashing is a call fact and storing an attribute fact; the SQL and
-/// environment front ends produce neither, so this rule has nothing to judge in them.
-pub fn check(_ctx: &FileContext<'_>, _facts: &[Fact], _out: &mut Vec<Violation>) {}
+/// Fires on each password field assigned, by an update or an insert, in any
+/// table. Calls to hashers are call facts, which the Python and Rust front
+/// ends produce.
+pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
+    if !ctx.in_backend() {
+        return;
+    }
+    let policy = ctx.policy;
+    let mut fire = |fact: &Fact, table: &Name, field: &Name| {
+        let mut v = violation(
+            &RULE,
+            fact,
+            format!("`{}.{}` is a password field; the main backend must not store passwords", table.norm, field.norm),
+            "hand the password to the auth service client and keep no copy of it or its hash".to_string(),
+        );
+        v.span = field.span;
+        v.table = Some(table.norm.clone());
+        v.field = Some(field.norm.clone());
+        out.push(v);
+    };
+    for fact in facts {
+        match &fact.kind {
+            FactKind::FieldWrite { table, field } if policy.password_fields.matches(&field.norm) => {
+                fire(fact, table, field);
+            }
+            FactKind::RowInsert { table, columns } => {
+                for column in columns.iter().filter(|c| policy.password_fields.matches(&c.norm)) {
+                    fire(fact, table, column);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
-use crate::facts::Fact;
-use crate::rules::FileContext;
+use crate::facts::{AccessMode, Fact, FactKind};
+use crate::rules::{violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -33,6 +33,24 @@ crate::declare_rule! {
     "Main-backend code validates a token or session itself"
 }
 
-/// Token validation is a call fact; the SQL and environment front ends
-/// produce none (SQL reads of `sessions` are `AUTH008`).
-pub fn check(_ctx: &FileContext<'_>, _facts: &[Fact], _out: &mut Vec<Violation>) {}
+/// Fires on reads of a session table outside sync code. Calls to token
+/// validators are call facts, which the Python and Rust front ends produce.
+pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
+    if !ctx.in_backend() || ctx.sync {
+        return;
+    }
+    for fact in facts {
+        let FactKind::TableAccess { table, mode: AccessMode::Read } = &fact.kind else { continue };
+        if !ctx.policy.session_tables.contains(&table.norm) {
+            continue;
+        }
+        let mut v = violation(
+            &RULE,
+            fact,
+            format!("reading `{}` validates sessions here instead of asking the auth service", table.norm),
+            "validate the token with the auth service (auth_client.validate_token) on every request".to_string(),
+        );
+        v.table = Some(table.norm.clone());
+        out.push(v);
+    }
+}

@@ -39,7 +39,8 @@ pub fn check(_ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
             &RULE,
             fact,
             format!("cannot parse: {message}"),
-            "fix the syntax, or set `sql.dialect` in the policy; authguard does not pass what it cannot read".to_string(),
+            "fix the file so it can be read (for SQL, check `sql.dialect` in the policy); authguard does not pass what it cannot read"
+                .to_string(),
         ));
     }
 }
