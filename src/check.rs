@@ -339,7 +339,8 @@ fn tables_of(facts: &[Fact]) -> Vec<String> {
             FactKind::ColumnSchema { table, .. }
             | FactKind::TableAccess { table, .. }
             | FactKind::RowInsert { table, .. }
-            | FactKind::FieldWrite { table, .. } => out.push(table.norm.clone()),
+            | FactKind::FieldWrite { table, .. }
+            | FactKind::FieldRead { table, .. } => out.push(table.norm.clone()),
             _ => {}
         }
     }

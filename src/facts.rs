@@ -106,12 +106,15 @@ pub enum FactKind {
         /// The columns given values, when known.
         columns: Vec<Name>,
     },
-    /// Code assigns a field of existing rows (an update).
+    /// Code assigns a field of rows (an update).
     FieldWrite {
         /// The table whose rows are written.
         table: Name,
         /// The field assigned.
         field: Name,
+        /// The write is part of a statement that may create the row instead
+        /// (`ON CONFLICT DO UPDATE`, a `MERGE` with an insert branch).
+        upsert: bool,
     },
     /// Code reads a field of a table's rows (a column in a query).
     FieldRead {
@@ -201,7 +204,7 @@ impl FileFacts {
                         c.span = c.span.shifted(by);
                     }
                 }
-                FactKind::FieldWrite { table, field } | FactKind::FieldRead { table, field } => {
+                FactKind::FieldWrite { table, field, .. } | FactKind::FieldRead { table, field } => {
                     table.span = table.span.shifted(by);
                     field.span = field.span.shifted(by);
                 }

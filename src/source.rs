@@ -54,6 +54,8 @@ pub struct LineCol {
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// When the text is ASCII, columns are byte offsets and conversions are O(1).
+    ascii: bool,
 }
 
 impl LineIndex {
@@ -61,7 +63,7 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        LineIndex { starts, ascii: text.is_ascii() }
     }
 
     /// Number of lines (a file without a trailing newline still has its last line).
@@ -83,7 +85,7 @@ impl LineIndex {
             Err(i) => i - 1,
         };
         let start = self.starts[line_idx];
-        let column = text[start..offset].chars().count() + 1;
+        let column = if self.ascii { offset - start + 1 } else { text[start..offset].chars().count() + 1 };
         LineCol { line: line_idx + 1, column }
     }
 
@@ -94,12 +96,59 @@ impl LineIndex {
         }
         let start = self.starts[line - 1];
         let end = self.starts.get(line).copied().unwrap_or(text.len());
-        let line_text = &text[start..end];
         let skip = column.saturating_sub(1);
+        if self.ascii {
+            return (start + skip).min(end);
+        }
+        let line_text = &text[start..end];
         match line_text.char_indices().nth(skip) {
             Some((i, _)) => start + i,
             None => end,
         }
+    }
+}
+
+/// Converts line/column positions to offsets for positions that mostly
+/// move forward (a tokenizer's), in time linear in the text even when it
+/// is one long non-ASCII line.
+#[derive(Debug)]
+pub struct OffsetCursor<'a> {
+    index: &'a LineIndex,
+    text: &'a str,
+    /// The last answer: (line, column, byte offset).
+    last: std::cell::Cell<(usize, usize, usize)>,
+}
+
+impl<'a> OffsetCursor<'a> {
+    /// A cursor over `text`, indexed by `index`.
+    pub fn new(index: &'a LineIndex, text: &'a str) -> Self {
+        OffsetCursor { index, text, last: std::cell::Cell::new((0, 0, 0)) }
+    }
+
+    /// The byte offset of a 1-based line and character column.
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        if self.index.ascii || line == 0 || line > self.index.starts.len() {
+            return self.index.offset(self.text, line, column);
+        }
+        let (last_line, last_column, last_offset) = self.last.get();
+        let (mut at, mut col) = if last_line == line && last_column <= column && last_column > 0 {
+            (last_offset, last_column)
+        } else {
+            (self.index.starts[line - 1], 1)
+        };
+        let end = self.index.starts.get(line).copied().unwrap_or(self.text.len());
+        let mut chars = self.text[at..end].chars();
+        while col < column {
+            match chars.next() {
+                Some(c) => {
+                    at += c.len_utf8();
+                    col += 1;
+                }
+                None => break,
+            }
+        }
+        self.last.set((line, col, at));
+        at
     }
 }
 
@@ -160,6 +209,16 @@ mod tests {
         assert_eq!(idx.offset(text, 2, 4), x);
         assert_eq!(idx.line_col(text, text.len()), LineCol { line: 3, column: 5 });
         assert_eq!(idx.offset(text, 9, 1), text.len());
+    }
+
+    #[test]
+    fn the_cursor_agrees_with_the_index() {
+        let text = "é a é b\nçc d";
+        let idx = LineIndex::new(text);
+        let cursor = OffsetCursor::new(&idx, text);
+        for (line, col) in [(1, 3), (1, 7), (1, 5), (2, 2), (2, 4), (1, 1), (2, 9)] {
+            assert_eq!(cursor.offset(line, col), idx.offset(text, line, col), "{line}:{col}");
+        }
     }
 
     #[test]

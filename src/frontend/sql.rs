@@ -10,16 +10,17 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AlterTableOperation, Assignment, AssignmentTarget, CommentObject, CopySource, Expr, FromTable, Ident, MergeAction,
-    ObjectName, ObjectNamePart, ObjectType, Query, RenameTableNameKind, Select, SelectItem, SetExpr, Statement,
-    TableFactor, TableObject, TableWithJoins, Visit, Visitor,
+    AlterTableOperation, Assignment, AssignmentTarget, CommentObject, CopyPayload, CopySource, Expr, FromTable, Ident,
+    MergeAction, MergeUpdateKind, ObjectName, ObjectNamePart, ObjectType, OnConflict, OnConflictAction, OnInsert,
+    Query, RenameTableNameKind, Select, SelectItem, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
+    UpdateTableFromKind, Visit, Visitor,
 };
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use crate::facts::{AccessMode, ColumnAction, Comment, FactKind, FileFacts, Name, TableAction};
-use crate::source::{LineIndex, Span};
+use crate::source::{LineIndex, OffsetCursor, Span};
 
 /// The SQL dialects a policy may choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -134,9 +135,11 @@ fn is_ignorable(words: &[String]) -> bool {
 pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
     let mut out = FileFacts::default();
     let lines = LineIndex::new(sql);
-    let pos = |loc: Location| -> usize { lines.offset(sql, loc.line as usize, loc.column as usize) };
+    let cursor = OffsetCursor::new(&lines, sql);
+    let pos = |loc: Location| -> usize { cursor.offset(loc.line as usize, loc.column as usize) };
     let dialect = dialect.parser_dialect();
-    let mut tokens = Vec::new();
+    // About one token per four bytes of SQL, whitespace included.
+    let mut tokens = Vec::with_capacity(sql.len() / 4 + 16);
     let token_error =
         Tokenizer::new(dialect.as_ref(), sql).with_unescape(false).tokenize_with_location_into_buf(&mut tokens).err();
     collect_comments(&tokens, &pos, &mut out);
@@ -165,6 +168,14 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
         let error = match parser.parse_statement() {
             Ok(stmt) => {
                 Lowerer::new(&pos, &mut out, start).statement(&stmt);
+                // Inline COPY data runs to a `\\.` line; without one the rest
+                // of the file was swallowed as data and never checked.
+                if let Statement::Copy { payload: Some(CopyPayload { terminated: false, .. }), .. } = &stmt {
+                    let message =
+                        "COPY FROM STDIN data has no terminating `\\.` line, so the rest of the file is read as data"
+                            .to_string();
+                    out.push(FactKind::Unparsable { message }, Span::new(start, start), start);
+                }
                 match &parser.peek_token_ref().token {
                     Token::SemiColon | Token::EOF => None,
                     _ => parser.expected_ref::<()>("end of statement", parser.peek_token_ref()).err(),
@@ -313,6 +324,26 @@ impl<'a, 'p> Lowerer<'a, 'p> {
         self.push(FactKind::RowInsert { table, columns }, span);
     }
 
+    fn field_write(&mut self, table: Name, field: Name, upsert: bool) {
+        let span = field.span;
+        self.push(FactKind::FieldWrite { table, field, upsert }, span);
+    }
+
+    /// The assignments of `ON CONFLICT DO UPDATE` / `ON DUPLICATE KEY UPDATE`.
+    fn upsert_writes(&mut self, table: &Name, on: Option<&OnInsert>) {
+        let assignments = match on {
+            Some(OnInsert::DuplicateKeyUpdate(a)) => a,
+            Some(OnInsert::OnConflict(OnConflict { action: OnConflictAction::DoUpdate(d), .. })) => &d.assignments,
+            _ => return,
+        };
+        let refs = vec![TableRef { table: table.clone(), alias: None }];
+        for a in assignments {
+            for (t, field) in self.assignment_fields(a, &refs) {
+                self.field_write(t, field, true);
+            }
+        }
+    }
+
     fn table_of(&mut self, name: &ObjectName, action: TableAction) {
         if let Some(table) = self.table_name(name) {
             self.table_schema(table, action);
@@ -381,7 +412,8 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                     if let Some(table) = self.table_name(name) {
                         targets.insert(table.span);
                         let columns = ins.columns.iter().filter_map(|c| self.table_name(c)).collect();
-                        self.insert(table, columns);
+                        self.insert(table.clone(), columns);
+                        self.upsert_writes(&table, ins.on.as_ref());
                     }
                 }
                 self.reads(stmt, &targets);
@@ -394,8 +426,7 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                 for assignment in &up.assignments {
                     for (table, field) in self.assignment_fields(assignment, &refs) {
                         written.insert(table.span);
-                        let span = field.span;
-                        self.push(FactKind::FieldWrite { table, field }, span);
+                        self.field_write(table, field, false);
                     }
                 }
                 // With no resolvable assignment, the first table is the target.
@@ -469,21 +500,8 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                                 _ => None,
                             })
                             .collect();
-                        if inserts.is_empty() {
-                            self.access(table.clone(), AccessMode::Write);
-                            for clause in &merge.clauses {
-                                if let MergeAction::Update(u) = &clause.action {
-                                    if let sqlparser::ast::MergeUpdateKind::Set(assignments) = &u.kind {
-                                        for a in assignments {
-                                            for (t, field) in self.assignment_fields(a, &refs) {
-                                                let span = field.span;
-                                                self.push(FactKind::FieldWrite { table: t, field }, span);
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        } else {
+                        let upsert = !inserts.is_empty();
+                        if upsert {
                             // Like an upsert: a MERGE that can create rows is an insert.
                             let columns = inserts
                                 .iter()
@@ -491,12 +509,46 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                                 .filter_map(|c| self.table_name(c))
                                 .collect();
                             self.insert(table, columns);
+                        } else {
+                            self.access(table, AccessMode::Write);
+                        }
+                        for clause in &merge.clauses {
+                            if let MergeAction::Update(u) = &clause.action {
+                                if let MergeUpdateKind::Set(assignments) = &u.kind {
+                                    for a in assignments {
+                                        for (t, field) in self.assignment_fields(a, &refs) {
+                                            self.field_write(t, field, upsert);
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
                 self.reads(stmt, &targets);
             }
-            Statement::Query(query) => self.reads(query.as_ref(), &HashSet::new()),
+            Statement::Query(query) => {
+                // `SELECT ... INTO t` creates t with the projection's columns.
+                if let SetExpr::Select(select) = query.body.as_ref() {
+                    if let Some(into) = &select.into {
+                        if let [Expr::Identifier(_) | Expr::CompoundIdentifier(_)] = into.targets.as_slice() {
+                            let ident = match &into.targets[0] {
+                                Expr::Identifier(i) => Some(i),
+                                Expr::CompoundIdentifier(parts) => parts.last(),
+                                _ => None,
+                            };
+                            if let Some(ident) = ident {
+                                let table = self.name_of(ident);
+                                self.table_schema(table.clone(), TableAction::Create);
+                                for column in self.projection_names(query) {
+                                    self.column_schema(&table, column, ColumnAction::Add);
+                                }
+                            }
+                        }
+                    }
+                }
+                self.reads(query.as_ref(), &HashSet::new())
+            }
             _ => {}
         }
     }
@@ -726,6 +778,23 @@ impl<'p> Collector<'p> {
         all
     }
 
+    /// A FROM item as a column scope: a plain table with its alias, or
+    /// `None` for what has no known columns (derived tables, functions, CTEs).
+    fn scope_entry(&self, factor: &TableFactor) -> Option<(Name, Option<String>)> {
+        match factor {
+            TableFactor::Table { name, alias, args: None, .. } => {
+                let ident = last_ident(name)?;
+                let table = self.name(ident);
+                // A CTE reference is not the table of the same name.
+                if name.0.len() == 1 && self.is_cte(&table.norm) {
+                    return None;
+                }
+                Some((table, alias.as_ref().map(|a| a.name.value.to_lowercase())))
+            }
+            _ => None,
+        }
+    }
+
     fn column_ref(&mut self, qualifier: Option<&Ident>, column: &Ident) {
         let field = self.name(column);
         let found = match qualifier {
@@ -797,19 +866,7 @@ impl Visitor for Collector<'_> {
         let mut tables = Vec::new();
         for twj in &select.from {
             for factor in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
-                tables.push(match factor {
-                    TableFactor::Table { name, alias, args: None, .. } => last_ident(name).map(|i| {
-                        let t = self.name(i);
-                        (t, alias.as_ref().map(|a| a.name.value.to_lowercase()))
-                    }),
-                    _ => None,
-                });
-            }
-        }
-        // A CTE reference is not the table of the same name.
-        for t in tables.iter_mut() {
-            if t.as_ref().is_some_and(|(n, _)| self.is_cte(&n.norm)) {
-                *t = None;
+                tables.push(self.scope_entry(factor));
             }
         }
         self.selects.push(SelectScope { tables });
@@ -818,6 +875,50 @@ impl Visitor for Collector<'_> {
 
     fn post_visit_select(&mut self, _select: &Select) -> ControlFlow<()> {
         self.selects.pop();
+        ControlFlow::Continue(())
+    }
+
+    /// UPDATE, DELETE and INSERT read columns too (WHERE, RETURNING, SET values).
+    fn pre_visit_statement(&mut self, stmt: &Statement) -> ControlFlow<()> {
+        let mut factors: Vec<&TableFactor> = Vec::new();
+        let mut plain: Vec<&ObjectName> = Vec::new();
+        let twjs: Vec<&TableWithJoins> = match stmt {
+            Statement::Update(up) => {
+                let mut v = vec![&up.table];
+                if let Some(UpdateTableFromKind::BeforeSet(f) | UpdateTableFromKind::AfterSet(f)) = &up.from {
+                    v.extend(f.iter());
+                }
+                v
+            }
+            Statement::Delete(del) => {
+                let (FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f)) = &del.from;
+                let mut v: Vec<&TableWithJoins> = f.iter().collect();
+                v.extend(del.using.iter().flatten());
+                v
+            }
+            Statement::Insert(ins) => {
+                if let TableObject::TableName(name) = &ins.table {
+                    plain.push(name);
+                }
+                Vec::new()
+            }
+            _ => return ControlFlow::Continue(()),
+        };
+        for twj in twjs {
+            factors.push(&twj.relation);
+            factors.extend(twj.joins.iter().map(|j| &j.relation));
+        }
+        let mut tables: Vec<Option<(Name, Option<String>)>> =
+            factors.into_iter().map(|f| self.scope_entry(f)).collect();
+        tables.extend(plain.into_iter().map(|n| last_ident(n).map(|i| (self.name(i), None))));
+        self.selects.push(SelectScope { tables });
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_statement(&mut self, stmt: &Statement) -> ControlFlow<()> {
+        if matches!(stmt, Statement::Update(_) | Statement::Delete(_) | Statement::Insert(_)) {
+            self.selects.pop();
+        }
         ControlFlow::Continue(())
     }
 
@@ -883,7 +984,7 @@ mod tests {
                         table.norm,
                         columns.iter().map(|c| c.norm.as_str()).collect::<Vec<_>>().join(",")
                     ),
-                    FactKind::FieldWrite { table, field } => format!("write {}.{} @{text}", table.norm, field.norm),
+                    FactKind::FieldWrite { table, field, .. } => format!("write {}.{} @{text}", table.norm, field.norm),
                     FactKind::Unparsable { message } => format!("unparsable {message}"),
                     other => unreachable!("{other:?}"),
                 }
@@ -982,7 +1083,12 @@ mod tests {
         );
         assert_eq!(
             got,
-            vec!["access userbase Write @userbase", "insert userbase (id,email) @userbase", "access users Read @users"]
+            vec![
+                "access userbase Write @userbase",
+                "insert userbase (id,email) @userbase",
+                "write userbase.email @email",
+                "access users Read @users"
+            ]
         );
         let got = kinds("DELETE FROM sessions WHERE user_id IN (SELECT id FROM userbase)");
         assert_eq!(got, vec!["access sessions Write @sessions", "access userbase Read @userbase"]);
@@ -1028,6 +1134,7 @@ mod tests {
             vec![
                 "access userbase Write @userbase",
                 "insert userbase (id,email) @userbase",
+                "write userbase.email @email",
                 "access staging Read @staging"
             ]
         );
@@ -1076,6 +1183,43 @@ mod tests {
         let got = kinds("ALTER TABLE userbase ADD COLUMN;\nALTER TABLE userbase ADD COLUMN mfa_secret text;");
         assert_eq!(got.len(), 3, "{got:?}");
         assert_eq!(got[2], "column userbase.mfa_secret \"Add\" @mfa_secret");
+    }
+
+    #[test]
+    fn unterminated_copy_data_is_unparsable() {
+        let got = kinds("COPY invoices (id) FROM STDIN;\n1\nALTER TABLE userbase ADD COLUMN mfa_secret text;\n");
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[2].starts_with("unparsable COPY"), "{got:?}");
+        let got = kinds("COPY invoices (id) FROM STDIN;\n1\n\\.\nALTER TABLE userbase ADD COLUMN mfa_secret text;\n");
+        assert!(got.iter().all(|g| !g.starts_with("unparsable")), "{got:?}");
+        assert!(got.iter().any(|g| g.contains("mfa_secret")), "{got:?}");
+    }
+
+    #[test]
+    fn upserts_write_fields_as_part_of_an_insert() {
+        let facts = lower("INSERT INTO api_clients (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET db_password = EXCLUDED.db_password;", SqlDialect::Postgres);
+        assert!(facts.facts.iter().any(
+            |f| matches!(&f.kind, FactKind::FieldWrite { field, upsert: true, .. } if field.norm == "db_password")
+        ));
+    }
+
+    #[test]
+    fn columns_read_by_updates_and_deletes() {
+        assert_eq!(reads("UPDATE userbase SET plan_tier = 'x' WHERE hashed_password = crypt($1, hashed_password) RETURNING password_hash"), vec!["userbase.hashed_password", "userbase.hashed_password", "userbase.password_hash"]);
+        assert_eq!(reads("DELETE FROM userbase u WHERE u.password_hash = $1"), vec!["userbase.password_hash"]);
+    }
+
+    #[test]
+    fn select_into_creates_a_table() {
+        let got = kinds("SELECT id, mfa_secret INTO userbase FROM staging_users;");
+        assert_eq!(
+            got[..3],
+            [
+                "table userbase \"Create\" @userbase",
+                "column userbase.id \"Add\" @id",
+                "column userbase.mfa_secret \"Add\" @mfa_secret"
+            ]
+        );
     }
 
     #[test]

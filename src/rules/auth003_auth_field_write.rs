@@ -39,7 +39,8 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     }
     let policy = ctx.policy;
     for fact in facts {
-        let FactKind::FieldWrite { table, field } = &fact.kind else { continue };
+        // A write in a statement that may create the row is AUTH006's, not also ours.
+        let FactKind::FieldWrite { table, field, upsert: false } = &fact.kind else { continue };
         if !policy.is_mirror(&table.norm) || !policy.auth_owned.matches(&field.norm) {
             continue;
         }

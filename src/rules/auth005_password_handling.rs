@@ -55,7 +55,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     };
     for fact in facts {
         match &fact.kind {
-            FactKind::FieldWrite { table, field } if policy.password_fields.matches(&field.norm) => {
+            FactKind::FieldWrite { table, field, .. } if policy.password_fields.matches(&field.norm) => {
                 fire(fact, table, field);
             }
             FactKind::RowInsert { table, columns } => {
