@@ -1,7 +1,10 @@
 //! Every rule against its fixtures: `fixtures/rules/<CODE>/fire/` must
 //! produce findings of that rule and nothing else; `.../clean/` must produce
-//! nothing at all. The human and JSON reports of each are golden files next
-//! to them, with the exit status on the first line.
+//! nothing at all. Further cases `fire-<what>/` and `clean-<what>/` may sit
+//! beside them (for another SQL dialect, say). A case is checked with
+//! `<case>.policy.yaml` when there is one, else the rule directory's
+//! `policy.yaml`, else the bundled default. The human and JSON reports of
+//! each case are golden files next to it, with the exit status first.
 
 mod common;
 
@@ -13,7 +16,10 @@ use common::{assert_golden, codes, json, root, run};
 
 fn check_case(dir: &Path, case: &str, snapshots: &mut BTreeSet<String>) -> serde_json::Value {
     let mut args = vec!["check", case, "--color", "never"];
-    if dir.join("policy.yaml").exists() {
+    let own_policy = format!("{case}.policy.yaml");
+    if dir.join(&own_policy).exists() {
+        args.extend(["--policy", &own_policy]);
+    } else if dir.join("policy.yaml").exists() {
         args.extend(["--policy", "policy.yaml"]);
     }
     let json_out = run(dir, &[&args[..], &["--format", "json"]].concat());
@@ -44,10 +50,24 @@ fn every_rule_fires_on_its_fixtures_and_stays_silent_on_clean_ones() {
 
         let fire = dir.join("fire");
         assert!(fire.is_dir(), "{} has no firing fixtures in {}", rule.code, fire.display());
-        let report = check_case(&dir, "fire", &mut snapshots);
-        let found = codes(&report);
-        assert!(!found.is_empty(), "{}: firing fixtures produce no finding", rule.code);
-        assert!(found.iter().all(|c| c == rule.code), "{}: firing fixtures produce other codes: {found:?}", rule.code);
+        let mut extra: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("fire") || n.starts_with("clean-"))
+            .collect();
+        extra.sort();
+        for case in extra {
+            let report = check_case(&dir, &case, &mut snapshots);
+            let found = codes(&report);
+            if case.starts_with("clean") {
+                assert_eq!(found, Vec::<String>::new(), "{} {case}: must stay silent", rule.code);
+            } else {
+                assert!(!found.is_empty(), "{} {case}: firing fixtures produce no finding", rule.code);
+                assert!(found.iter().all(|c| c == rule.code), "{} {case}: other codes: {found:?}", rule.code);
+            }
+        }
     }
     // Golden files nobody compares against rot silently.
     let mut on_disk = BTreeSet::new();

@@ -44,13 +44,11 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     }
     let policy = ctx.policy;
     let mut columns: HashMap<String, Vec<Name>> = HashMap::new();
-    let fire = |out: &mut Vec<Violation>, fact: &Fact, span, table: &str, field: &str, how: &str| {
+    let fire = |out: &mut Vec<Violation>, fact: &Fact, span, table: &str, field: &str, message: String| {
         let mut v = violation(
             &RULE,
             fact,
-            format!(
-                "`{field}` is owned by the auth service; the mirror `{table}` must not {how} it"
-            ),
+            message,
             ctx.mirror_help(&format!(
                 "keep auth fields in the auth service's `{}` table and ask the auth service for them",
                 ctx.mirror_source()
@@ -70,7 +68,11 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
                 let moved = columns.remove(&table.norm).unwrap_or_default();
                 if policy.is_mirror(&to.norm) && !policy.is_mirror(&table.norm) {
                     for col in moved.iter().filter(|c| policy.mirror_forbids(&c.norm)) {
-                        fire(out, fact, to.span, &to.norm, &col.norm, "hold");
+                        let message = format!(
+                            "`{}` becomes the mirror `{}` with the auth-owned field `{}`",
+                            table.norm, to.norm, col.norm
+                        );
+                        fire(out, fact, to.span, &to.norm, &col.norm, message);
                     }
                 }
                 columns.insert(to.norm.clone(), moved);
@@ -81,15 +83,24 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
                     ColumnAction::Add | ColumnAction::Declare | ColumnAction::Alter => {
                         cols.push(column.clone());
                         if policy.is_mirror(&table.norm) && policy.mirror_forbids(&column.norm) {
-                            let how = if *action == ColumnAction::Alter { "alter" } else { "hold" };
-                            fire(out, fact, column.span, &table.norm, &column.norm, how);
+                            let (t, c) = (&table.norm, &column.norm);
+                            let message = match action {
+                                ColumnAction::Alter => format!("the auth-owned field `{c}` of the mirror `{t}` is altered"),
+                                ColumnAction::Declare => format!("the mirror `{t}` declares the auth-owned field `{c}`"),
+                                _ => format!("the auth-owned field `{c}` is added to the mirror `{t}`"),
+                            };
+                            fire(out, fact, column.span, t, c, message);
                         }
                     }
                     ColumnAction::Rename { to } => {
                         cols.retain(|c| c.norm != column.norm);
                         cols.push(to.clone());
                         if policy.is_mirror(&table.norm) && policy.mirror_forbids(&to.norm) {
-                            fire(out, fact, to.span, &table.norm, &to.norm, "hold");
+                            let message = format!(
+                                "`{}` of the mirror `{}` is renamed to the auth-owned field `{}`",
+                                column.norm, table.norm, to.norm
+                            );
+                            fire(out, fact, to.span, &table.norm, &to.norm, message);
                         }
                     }
                     ColumnAction::Drop => cols.retain(|c| c.norm != column.norm),
