@@ -3,7 +3,7 @@
 //! is the same bytes whatever the thread count.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -13,6 +13,7 @@ use crate::discover::{self, Candidate, DiscoverError, WalkOptions};
 use crate::facts::{Fact, FactKind, FileFacts};
 use crate::frontend;
 use crate::git::{self, GitError};
+use crate::paths::{absolute, display_path, slash_path};
 use crate::policy::{Origin, Policy};
 use crate::rules::{self, FileContext};
 use crate::source::{LineCol, SourceFile, Span};
@@ -91,39 +92,6 @@ impl std::fmt::Display for CheckError {
 
 impl std::error::Error for CheckError {}
 
-/// Lexically normalised absolute path (no `.`, `..` resolved without touching the disk).
-fn absolute(cwd: &Path, path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in cwd.join(path).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-fn slash_path(p: &Path) -> String {
-    let s = p.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' {
-        s.into_owned()
-    } else {
-        s.replace(std::path::MAIN_SEPARATOR, "/")
-    }
-}
-
-/// How a file is named in reports: relative to the current directory when below it.
-pub fn display_path(cwd: &Path, path: &Path) -> String {
-    let abs = absolute(cwd, path);
-    match abs.strip_prefix(cwd) {
-        Ok(rel) if !rel.as_os_str().is_empty() => slash_path(rel),
-        _ => slash_path(&abs),
-    }
-}
-
 /// The directory policy globs are relative to: the policy file's directory,
 /// else the enclosing git repository, else the current directory. Folders
 /// above it never decide a file's service (a checkout under `/srv/sync/`
@@ -145,7 +113,7 @@ fn match_path(root: &Path, abs: &Path) -> String {
 
 /// Run a check.
 pub fn check(settings: &Settings) -> Result<Report, CheckError> {
-    let walk = discover::walk(&settings.paths, &settings.walk).map_err(CheckError::Discover)?;
+    let walk = discover::walk(&settings.paths, &settings.walk, &settings.cwd).map_err(CheckError::Discover)?;
     let mut files = walk.files;
     if let Some(base) = &settings.base {
         let changed = git::changed_files(&settings.cwd, base).map_err(CheckError::Git)?;

@@ -8,6 +8,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
 use crate::frontend::Language;
+use crate::paths::absolute;
 
 /// How to walk.
 #[derive(Debug, Clone, Default)]
@@ -94,7 +95,9 @@ fn is_excluded(set: &GlobSet, path: &Path) -> bool {
 
 /// Walk `roots`: files in scope, honouring ignore files unless told not to.
 /// A file named on the command line is taken even when ignored, as in ripgrep.
-pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walk, DiscoverError> {
+/// A file reached through several spellings (`a.sql ./a.sql`, `. backend`)
+/// is listed once; `cwd` resolves relative spellings.
+pub fn walk(roots: &[PathBuf], opts: &WalkOptions, cwd: &Path) -> Result<Walk, DiscoverError> {
     let excludes = exclude_set(&opts.exclude)?;
     let mut result = Walk::default();
     let mut dirs = Vec::new();
@@ -103,6 +106,10 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walk, DiscoverError
         if meta.is_dir() {
             std::fs::read_dir(root).map_err(|e| DiscoverError::BadRoot(root.clone(), e))?;
             dirs.push(root.clone());
+        } else if !meta.is_file() {
+            // A FIFO or device would block or never end.
+            let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file or directory");
+            return Err(DiscoverError::BadRoot(root.clone(), e));
         } else if let Some(language) = Language::of(root) {
             if !is_excluded(&excludes, root) {
                 result.files.push(Candidate { path: root.clone(), language });
@@ -159,7 +166,8 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walk, DiscoverError
         result.issues = issues.into_inner().unwrap_or_else(|p| p.into_inner());
     }
     result.files.sort();
-    result.files.dedup();
+    let mut seen = std::collections::HashSet::new();
+    result.files.retain(|c| seen.insert(absolute(cwd, &c.path)));
     result.issues.sort();
     Ok(result)
 }

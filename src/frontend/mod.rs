@@ -23,8 +23,8 @@ pub enum Language {
 impl Language {
     /// The language of a file by its name, or `None` when out of scope.
     pub fn of(path: &Path) -> Option<Language> {
-        let name = path.file_name()?.to_str()?;
-        let lower = name.to_ascii_lowercase();
+        // A name that is not UTF-8 is still in scope by its extension.
+        let lower = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         if lower.ends_with(".sql") {
             Some(Language::Sql)
         } else if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {

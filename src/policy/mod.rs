@@ -219,16 +219,20 @@ impl Policy {
             message,
             help: help.to_string(),
         };
+        if let Some((path, pos)) = spans.duplicates.first() {
+            let key = path.rsplit('.').next().unwrap_or(path);
+            return Err(fail(
+                Some(*pos),
+                format!("duplicate key `{key}` (in `{path}`)"),
+                "YAML keys must be unique; keep one",
+            ));
+        }
         let user: RawPolicy = if is_blank_yaml(&text) {
             RawPolicy::default()
         } else {
             yaml_serde::from_str(&text).map_err(|e| {
                 let pos = e.location().map(|l| spans::Pos { line: l.line(), column: l.column() });
-                let message = e.to_string();
-                let message = match message.rfind(" at line ") {
-                    Some(i) => message[..i].to_string(),
-                    None => message,
-                };
+                let message = strip_positions(&e.to_string());
                 fail(pos, message, "see `authguard policy --schema` for the format, or `authguard init` for an example")
             })?
         };
@@ -426,6 +430,30 @@ impl Policy {
         }
         yaml_serde::to_string(&doc).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"))
     }
+}
+
+/// Remove " at line N column M" from a YAML error: the position is shown apart.
+fn strip_positions(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(i) = rest.find(" at line ") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + " at line ".len()..];
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        let after = &tail[digits..];
+        match after.strip_prefix(" column ") {
+            Some(col) if digits > 0 => {
+                let n = col.chars().take_while(char::is_ascii_digit).count();
+                rest = &col[n..];
+            }
+            _ => {
+                out.push_str(" at line ");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn is_blank_yaml(text: &str) -> bool {

@@ -175,13 +175,38 @@ pub struct RawFunctionLists {
 }
 
 /// A rule's settings: a bare severity, or a map.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+///
+/// Deserialized by hand rather than `untagged`, so that a bad value is
+/// reported as itself ("unknown severity `lowd`") at its own position.
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum RawRuleSetting {
     /// Just a severity.
     Severity(RawSeverity),
     /// Severity, instructions and per-path overrides.
     Full(RawRuleDetail),
+}
+
+impl<'de> Deserialize<'de> for RawRuleSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawRuleSetting;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a severity (error, warning, off) or a map with severity, instructions and paths")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                RawSeverity::deserialize(serde::de::value::StrDeserializer::<E>::new(v)).map(RawRuleSetting::Severity)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawRuleDetail::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(RawRuleSetting::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A rule's settings in full.

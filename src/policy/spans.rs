@@ -5,6 +5,7 @@
 //! once more as events and records the position of every key and value under
 //! a dotted path such as `services.backend.paths[1]`.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser};
@@ -23,6 +24,8 @@ pub struct Pos {
 pub struct Spans {
     keys: HashMap<String, Pos>,
     values: HashMap<String, Pos>,
+    /// Keys written twice in one mapping (YAML forbids it), in order.
+    pub duplicates: Vec<(String, Pos)>,
 }
 
 enum Frame {
@@ -42,7 +45,12 @@ impl Spans {
                 Event::Scalar(value, ..) => {
                     if let Some(Frame::Map { path, key: key @ None }) = stack.last_mut() {
                         let full = join(path, &value);
-                        spans.keys.insert(full, pos);
+                        match spans.keys.entry(full) {
+                            Entry::Occupied(e) => spans.duplicates.push((e.key().clone(), pos)),
+                            Entry::Vacant(e) => {
+                                e.insert(pos);
+                            }
+                        }
                         *key = Some(value.into_owned());
                         continue;
                     }
@@ -110,6 +118,13 @@ fn advance(stack: &mut [Frame]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_keys_are_found() {
+        let s = Spans::index("rules:\n  AUTH001: off\n  AUTH001: warning\nrules: {}\n");
+        let found: Vec<_> = s.duplicates.iter().map(|(p, pos)| (p.as_str(), pos.line)).collect();
+        assert_eq!(found, vec![("rules.AUTH001", 3), ("rules", 4)]);
+    }
 
     #[test]
     fn paths_point_at_entries() {

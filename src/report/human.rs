@@ -56,9 +56,15 @@ impl SourceCode for CharSource {
     }
 }
 
+/// Lines longer than this are not drawn: miette cannot lay out labels past
+/// column 65535, and nobody reads a snippet that wide.
+const MAX_SNIPPET_LINE: usize = 2_000;
+
 struct Rendered<'a> {
     finding: &'a Finding,
     source: CharSource,
+    /// Whether to draw the snippet (the offending lines are short enough).
+    snippet: bool,
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -69,7 +75,12 @@ impl fmt::Debug for Rendered<'_> {
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        let x = self.finding;
+        if !self.snippet {
+            // Without a snippet miette shows no position: say it here.
+            write!(f, "{}:{}:{}: ", x.path, x.start.line, x.start.column)?;
+        }
+        f.write_str(&x.message)
     }
 }
 
@@ -92,10 +103,13 @@ impl Diagnostic for Rendered<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.snippet.then_some(&self.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.snippet {
+            return None;
+        }
         let f = self.finding;
         let label = match (&f.table, &f.field) {
             (Some(t), Some(c)) => format!("{t}.{c}"),
@@ -119,7 +133,8 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for finding in &report.findings {
         let text = report.sources.get(&finding.path).cloned().unwrap_or_else(|| Arc::from(""));
-        let d = Rendered { finding, source: CharSource::new(finding.path.clone(), text) };
+        let snippet = lines_are_short(&text, finding.span.start, finding.span.end);
+        let d = Rendered { finding, source: CharSource::new(finding.path.clone(), text), snippet };
         if handler.render_report(&mut out, &d).is_err() {
             out.push_str(&format!(
                 "{}:{}:{}: {}\n",
@@ -131,6 +146,15 @@ pub fn render(report: &Report, color: bool) -> String {
     out.push_str(&summary(report));
     out.push('\n');
     out
+}
+
+/// Whether every line the span touches is short enough to draw.
+fn lines_are_short(text: &str, start: usize, end: usize) -> bool {
+    let start = start.min(text.len());
+    let end = end.clamp(start, text.len());
+    let first = text.as_bytes()[..start].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let last = text.as_bytes()[end..].iter().position(|b| *b == b'\n').map_or(text.len(), |i| end + i);
+    text.as_bytes()[first..last].split(|b| *b == b'\n').all(|l| l.len() <= MAX_SNIPPET_LINE)
 }
 
 fn plural(n: usize, word: &str) -> String {
