@@ -266,18 +266,21 @@ impl Pipeline<'_> {
         let mut sups = suppress::parse(&facts.comments, &file);
         let suppressed = suppress::apply(&mut violations, &mut sups, &file);
         violations.extend(suppress::judge(&sups));
-        let service_name = service.map(|s| self.policy.services[s].name.clone());
-        let findings =
-            violations.into_iter().filter_map(|v| self.locate(v, &file, &matched, service_name.as_deref())).collect();
+        let findings = violations.into_iter().filter_map(|v| self.locate(v, &file, service, &matched)).collect();
         FileResult { display, text: file.text.clone(), findings, suppressed, tables: tables_of(&facts.facts) }
     }
 
-    fn locate(&self, v: Violation, file: &SourceFile, matched: &str, service: Option<&str>) -> Option<Finding> {
+    fn locate(&self, v: Violation, file: &SourceFile, service: Option<usize>, matched: &str) -> Option<Finding> {
         let severity = self.policy.severity(v.rule, matched)?;
-        let help = match (v.help, self.policy.rule_instructions(v.rule)) {
-            (Some(h), Some(extra)) => Some(format!("{h}\n{extra}")),
-            (h, extra) => h.or(extra.map(str::to_string)),
-        };
+        // The policy's own words come after the rule's: what to do instead here.
+        let extras = [
+            self.policy.rule_instructions(v.rule),
+            service.and_then(|s| self.policy.services[s].instructions.as_deref()),
+        ];
+        let help = extras.into_iter().flatten().fold(v.help, |help, extra| match help {
+            Some(h) => Some(format!("{h}\n{extra}")),
+            None => Some(extra.to_string()),
+        });
         Some(Finding {
             rule: v.rule,
             severity,
@@ -287,7 +290,7 @@ impl Pipeline<'_> {
             end: file.line_col(v.span.end),
             message: v.message,
             help,
-            service: service.map(str::to_string),
+            service: service.map(|s| self.policy.services[s].name.clone()),
             table: v.table,
             field: v.field,
         })

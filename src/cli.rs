@@ -25,6 +25,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check files against the ownership policy.
+    #[command(after_help = "Examples:\n  \
+        authguard check                                  # the current directory\n  \
+        authguard check backend/migrations               # one folder\n  \
+        authguard check --base origin/main               # only what a pull request changes\n  \
+        authguard check --format json -o report.json     # for other tools\n  \
+        authguard check --policy ci/authguard.yaml --exclude 'vendor/**'")]
     Check(CheckArgs),
     /// List every rule: code, name, default severity, summary.
     Rules(RulesArgs),

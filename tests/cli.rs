@@ -1125,3 +1125,18 @@ fn the_bundled_default_never_warns_about_itself() {
     assert_eq!(out.code, 0);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 }
+
+#[test]
+fn policy_instructions_of_rules_and_services_reach_the_help() {
+    let dir = tree(&[
+        ("backend/q.sql", "SELECT * FROM users;\n"),
+        (
+            "authguard.yaml",
+            "services:\n  auth_service:\n    database: auth\n    paths: [\"auth_service/**\"]\n  backend:\n    database: main\n    default: true\n    instructions: See docs/backend-auth.md.\nrules:\n  AUTH008:\n    instructions: Call auth_client.get_user() instead.\n",
+        ),
+    ]);
+    let out = run(dir.path(), &["check", "--format", "json"]);
+    let report = json(&out);
+    let help = report["findings"][0]["help"].as_str().unwrap();
+    assert!(help.ends_with("Call auth_client.get_user() instead.\nSee docs/backend-auth.md."), "{help}");
+}
