@@ -131,7 +131,9 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
         report.suppressed += r.suppressed;
         tables_seen.extend(r.tables);
         if !r.findings.is_empty() {
-            report.sources.insert(r.display.clone(), r.text.clone());
+            if let Some(text) = r.text {
+                report.sources.insert(r.display.clone(), text);
+            }
         }
         report.findings.extend(r.findings);
     }
@@ -206,7 +208,8 @@ struct Pipeline<'a> {
 
 struct FileResult {
     display: String,
-    text: Arc<str>,
+    /// The file's text, kept only when there are findings to draw.
+    text: Option<Arc<str>>,
     findings: Vec<Finding>,
     suppressed: usize,
     tables: Vec<String>,
@@ -266,8 +269,10 @@ impl Pipeline<'_> {
         let mut sups = suppress::parse(&facts.comments, &file);
         let suppressed = suppress::apply(&mut violations, &mut sups, &file);
         violations.extend(suppress::judge(&sups));
-        let findings = violations.into_iter().filter_map(|v| self.locate(v, &file, service, &matched)).collect();
-        FileResult { display, text: file.text.clone(), findings, suppressed, tables: tables_of(&facts.facts) }
+        let findings: Vec<Finding> =
+            violations.into_iter().filter_map(|v| self.locate(v, &file, service, &matched)).collect();
+        let text = (!findings.is_empty()).then(|| file.text.clone());
+        FileResult { display, text, findings, suppressed, tables: tables_of(&facts.facts) }
     }
 
     fn locate(&self, v: Violation, file: &SourceFile, service: Option<usize>, matched: &str) -> Option<Finding> {
