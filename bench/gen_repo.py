@@ -437,7 +437,7 @@ def py_models(r, side, size):
         elif len(seen) >= len(side.named) + len(side.biz):
             break
         else:
-            out.append(f"\n\ndef {singular(t)}_{r.choice(WORDS)}_{len(out)}(rows: list[Any]) -> int:\n"
+            out.append(f"\n\ndef count_{r.choice(WORDS)}_{len(out)}(rows: list[Any]) -> int:\n"
                        f"    \"\"\"{words(r, 6)}.\"\"\"\n    return sum(1 for row in rows if row is not None)\n")
     return "".join(out)
 
