@@ -283,7 +283,7 @@ impl Pipeline<'_> {
             service.and_then(|s| self.policy.services[s].instructions.as_deref()),
         ];
         let help = extras.into_iter().flatten().fold(v.help, |help, extra| match help {
-            Some(h) => Some(format!("{h}\n{extra}")),
+            Some(h) => Some(rules::with_instructions(h, Some(extra))),
             None => Some(extra.to_string()),
         });
         Some(Finding {

@@ -85,8 +85,12 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
                         if policy.is_mirror(&table.norm) && policy.mirror_forbids(&column.norm) {
                             let (t, c) = (&table.norm, &column.norm);
                             let message = match action {
-                                ColumnAction::Alter => format!("the auth-owned field `{c}` of the mirror `{t}` is altered"),
-                                ColumnAction::Declare => format!("the mirror `{t}` declares the auth-owned field `{c}`"),
+                                ColumnAction::Alter => {
+                                    format!("the auth-owned field `{c}` of the mirror `{t}` is altered")
+                                }
+                                ColumnAction::Declare => {
+                                    format!("the mirror `{t}` declares the auth-owned field `{c}`")
+                                }
                                 _ => format!("the auth-owned field `{c}` is added to the mirror `{t}`"),
                             };
                             fire(out, fact, column.span, t, c, message);

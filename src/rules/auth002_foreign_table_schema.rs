@@ -50,24 +50,12 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         if !policy.is_foreign(service, &target.norm) {
             continue;
         }
-        let owner = policy.owner_of(&target.norm).map(|d| &policy.databases[d]);
-        let svc = &policy.services[service];
-        let owner_name = owner.map_or("another", |d| d.name.as_str());
-        let mut help = format!(
-            "make this change in the migrations of the service that owns the `{owner_name}` database"
-        );
-        if let Some(extra) = owner.and_then(|d| d.instructions.as_deref()) {
-            help = format!("{help}\n{extra}");
-        }
-        let mut v = violation(
-            &RULE,
-            fact,
-            format!(
-                "{} {verb} `{}`, a table of the `{owner_name}` database",
-                svc.name, target.norm
-            ),
-            help,
-        );
+        let (owner, help) = ctx.owner_and_help(&target.norm, |owner| {
+            format!("make this change in the migrations of the service that owns the `{owner}` database")
+        });
+        let svc = &policy.services[service].name;
+        let mut v =
+            violation(&RULE, fact, format!("{svc} {verb} `{}`, a table of the `{owner}` database", target.norm), help);
         v.span = target.span;
         v.table = Some(target.norm.clone());
         out.push(v);

@@ -52,7 +52,9 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
             &RULE,
             fact,
             format!("`{}.{}` is a password field: reading it means verifying passwords here", table.norm, field.norm),
-            ctx.mirror_help("send the credentials to the auth service (auth_client.login) and use the user id it returns"),
+            ctx.mirror_help(
+                "send the credentials to the auth service (auth_client.login) and use the user id it returns",
+            ),
         );
         v.table = Some(table.norm.clone());
         v.field = Some(field.norm.clone());

@@ -42,25 +42,16 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         if !policy.is_foreign(service, &table.norm) {
             continue;
         }
-        let owner = policy.owner_of(&table.norm).map(|d| &policy.databases[d]);
-        let owner_name = owner.map_or("another", |d| d.name.as_str());
         let verb = match mode {
             AccessMode::Read => "reads",
             AccessMode::Write => "writes",
         };
-        let mut help = format!("use {}'s own tables, or ask the API of the service that owns `{}`", policy.services[service].name, table.norm);
-        if let Some(extra) = owner.and_then(|d| d.instructions.as_deref()) {
-            help = format!("{help}\n{extra}");
-        }
-        let mut v = violation(
-            &RULE,
-            fact,
-            format!(
-                "{} {verb} `{}`, a table of the `{owner_name}` database",
-                policy.services[service].name, table.norm
-            ),
-            help,
-        );
+        let svc = &policy.services[service].name;
+        let (owner, help) = ctx.owner_and_help(&table.norm, |_| {
+            format!("use {svc}'s own tables, or ask the API of the service that owns `{}`", table.norm)
+        });
+        let mut v =
+            violation(&RULE, fact, format!("{svc} {verb} `{}`, a table of the `{owner}` database", table.norm), help);
         v.table = Some(table.norm.clone());
         out.push(v);
     }

@@ -1,7 +1,7 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
 use crate::policy::Database;
-use crate::rules::{violation, FileContext};
+use crate::rules::{violation, with_instructions, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -51,10 +51,10 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         let Some(other) = policy.databases.iter().find(|d| d.name != own.name && configures(d, &var)) else {
             continue;
         };
-        let mut help = "remove it; reach the other service through its API (its URL and API key)".to_string();
-        if let Some(extra) = other.instructions.as_deref() {
-            help = format!("{help}\n{extra}");
-        }
+        let help = with_instructions(
+            "remove it; reach the other service through its API (its URL and API key)".to_string(),
+            other.instructions.as_deref(),
+        );
         out.push(violation(
             &RULE,
             fact,

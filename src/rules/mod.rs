@@ -2,8 +2,9 @@
 //!
 //! One rule per file. A rule file declares its metadata with
 //! [`declare_rule!`], whose doc comment is the text `authguard explain`
-//! prints, and a `check` function. Adding a rule touches its file, one line
-//! in [`rule_list!`] below, its fixtures and its snapshots.
+//! prints, and a `check` function. Adding a rule touches its file, its
+//! `mod` line and its line in `rule_list!` below, its fixtures and its
+//! golden files.
 
 use crate::diagnostic::{Severity, Violation};
 use crate::facts::Fact;
@@ -49,15 +50,28 @@ impl FileContext<'_> {
 
     /// The help text of a mirror finding, with the policy's instructions.
     pub fn mirror_help(&self, help: &str) -> String {
-        match self.policy.mirror.as_ref().and_then(|m| m.instructions.as_deref()) {
-            Some(extra) => format!("{help}\n{extra}"),
-            None => help.to_string(),
-        }
+        with_instructions(help.to_string(), self.policy.mirror.as_ref().and_then(|m| m.instructions.as_deref()))
+    }
+
+    /// The database owning `table` (its name, or "another"), and `help`
+    /// followed by that database's instructions.
+    pub fn owner_and_help(&self, table: &str, help: impl FnOnce(&str) -> String) -> (String, String) {
+        let owner = self.policy.owner_of(table).map(|d| &self.policy.databases[d]);
+        let name = owner.map_or("another", |d| d.name.as_str());
+        (name.to_string(), with_instructions(help(name), owner.and_then(|d| d.instructions.as_deref())))
     }
 
     /// The name of the mirror's source table (`users` by default).
     pub fn mirror_source(&self) -> &str {
         self.policy.mirror.as_ref().map_or("users", |m| m.source.as_str())
+    }
+}
+
+/// `help`, then the policy's instructions on a line of their own.
+pub fn with_instructions(help: String, instructions: Option<&str>) -> String {
+    match instructions {
+        Some(extra) => format!("{help}\n{extra}"),
+        None => help,
     }
 }
 
@@ -81,8 +95,6 @@ macro_rules! declare_rule {
 
 macro_rules! rule_list {
     ($($module:ident),* $(,)?) => {
-        $(pub mod $module;)*
-
         /// Every rule, in code order.
         pub static ALL: &[&RuleMeta] = &[$(&$module::RULE),*];
 
@@ -90,6 +102,20 @@ macro_rules! rule_list {
         pub static CHECKS: &[(&RuleMeta, CheckFn)] = &[$((&$module::RULE, $module::check as CheckFn)),*];
     };
 }
+
+// Declared outside `rule_list!` so rustfmt sees the files.
+pub mod auth001_auth_field_on_mirror;
+pub mod auth002_foreign_table_schema;
+pub mod auth003_auth_field_write;
+pub mod auth004_direct_password_verification;
+pub mod auth005_password_handling;
+pub mod auth006_direct_user_creation;
+pub mod auth007_local_session_validation;
+pub mod auth008_foreign_table_access;
+pub mod auth009_foreign_db_credentials;
+pub mod auth010_unparsable_file;
+pub mod auth011_unjustified_suppression;
+pub mod auth012_unused_suppression;
 
 rule_list! {
     auth001_auth_field_on_mirror,
