@@ -23,6 +23,9 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit status: the check could not be made.
 pub const EXIT_TROUBLE: u8 = 2;
 
+/// Stack of each analysis thread.
+const STACK_BYTES: usize = 64 << 20;
+
 /// Run a subcommand; returns the exit status.
 pub fn run(command: Command) -> u8 {
     match command {
@@ -31,6 +34,14 @@ pub fn run(command: Command) -> u8 {
         Command::Explain(args) => explain(args),
         Command::Policy(args) => policy(args),
         Command::Init(args) => init(args),
+    }
+}
+
+/// Write to standard output; a reader that went away (`| head`) is not an error.
+fn print_out(text: &str) -> Result<(), String> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
     }
 }
 
@@ -87,6 +98,11 @@ fn print_diagnostic(d: &PolicyDiagnostic) {
 
 /// Print a policy error: `file:line:col: message`, then the snippet.
 fn report_policy_error(e: &PolicyError) -> u8 {
+    if e.line == 0 {
+        // Nothing to point at (the file could not be read at all).
+        eprintln!("error: invalid policy {}: {}\n  help: {}", e.file, e.message, e.help);
+        return EXIT_TROUBLE;
+    }
     eprintln!("error: invalid policy {}:{}:{}: {}", e.file, e.line, e.column, e.message);
     let text = e.text.clone().unwrap_or_else(|| Arc::from(""));
     let at = e.text.as_ref().filter(|_| e.line > 0).map(|t| LineIndex::new(t).offset(t, e.line, e.column));
@@ -114,12 +130,9 @@ fn check(args: CheckArgs) -> u8 {
         Err(code) => return code,
     };
     let threads = args.threads.unwrap_or(0);
-    if threads > 0 {
-        // Ignore the error of a second initialisation (tests run in one process).
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(8 << 20).build_global();
-    } else {
-        let _ = rayon::ThreadPoolBuilder::new().stack_size(8 << 20).build_global();
-    }
+    // Parsers recurse: give workers deep stacks (address space, not memory,
+    // until used). A second initialisation in one process is harmless.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(STACK_BYTES).build_global();
     let settings = Settings {
         paths: args.paths,
         walk: WalkOptions { no_ignore: args.no_ignore, exclude: args.exclude, threads },
@@ -164,7 +177,7 @@ fn check(args: CheckArgs) -> u8 {
     let written = match &args.output {
         Some(path) => std::fs::write(path, rendered.as_bytes())
             .map_err(|e| format!("cannot write the report to `{}`: {e}", path.display())),
-        None => std::io::stdout().lock().write_all(rendered.as_bytes()).map_err(|e| e.to_string()),
+        None => print_out(&rendered),
     };
     if let Err(e) = written {
         return fail(e);
@@ -201,16 +214,26 @@ fn list_rules(args: RulesArgs) -> u8 {
             out.push('\n');
         }
     }
-    print!("{out}");
-    EXIT_OK
+    match print_out(&out) {
+        Ok(()) => EXIT_OK,
+        Err(e) => fail(e),
+    }
 }
 
 fn explain(args: ExplainArgs) -> u8 {
     match rules::find(args.rule.trim()) {
         Some(r) => {
-            println!("{} {} (default severity: {})\n", r.code, r.name, r.default_severity.as_str());
-            println!("{}", r.docs_text().trim_end());
-            EXIT_OK
+            let text = format!(
+                "{} {} (default severity: {})\n\n{}\n",
+                r.code,
+                r.name,
+                r.default_severity.as_str(),
+                r.docs_text().trim_end()
+            );
+            match print_out(&text) {
+                Ok(()) => EXIT_OK,
+                Err(e) => fail(e),
+            }
         }
         None => fail(format!("unknown rule `{}`; `authguard rules` lists them", args.rule)),
     }
@@ -219,8 +242,11 @@ fn explain(args: ExplainArgs) -> u8 {
 fn policy(args: PolicyArgs) -> u8 {
     if args.schema {
         let schema = schemars::schema_for!(crate::policy::raw::RawPolicy);
-        println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
-        return EXIT_OK;
+        let text = format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default());
+        return match print_out(&text) {
+            Ok(()) => EXIT_OK,
+            Err(e) => fail(e),
+        };
     }
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
@@ -232,9 +258,10 @@ fn policy(args: PolicyArgs) -> u8 {
                 Origin::Bundled => "the bundled default policy".to_string(),
                 Origin::File(f) => f.display().to_string(),
             };
-            println!("# policy resolved from {from}; valid");
-            print!("{}", p.resolved_yaml());
-            EXIT_OK
+            match print_out(&format!("# policy resolved from {from}; valid\n{}", p.resolved_yaml())) {
+                Ok(()) => EXIT_OK,
+                Err(e) => fail(e),
+            }
         }
         Err(code) => code,
     }

@@ -14,6 +14,7 @@ use crate::facts::{Fact, FactKind, FileFacts};
 use crate::frontend;
 use crate::git::{self, GitError};
 use crate::paths::{absolute, display_path, slash_path};
+use crate::policy::names::PolicyPath;
 use crate::policy::{Origin, Policy};
 use crate::rules::{self, FileContext};
 use crate::source::{LineCol, SourceFile, Span};
@@ -92,23 +93,39 @@ impl std::fmt::Display for CheckError {
 
 impl std::error::Error for CheckError {}
 
-/// The directory policy globs are relative to: the policy file's directory,
-/// else the enclosing git repository, else the current directory. Folders
-/// above it never decide a file's service (a checkout under `/srv/sync/`
-/// is not all sync code).
-fn project_root(policy: &Policy, cwd: &Path) -> PathBuf {
-    match &policy.origin {
-        Origin::File(p) => absolute(cwd, p.parent().unwrap_or(Path::new("."))),
-        Origin::Bundled => cwd.ancestors().find(|d| d.join(".git").exists()).unwrap_or(cwd).to_path_buf(),
+/// The directories policy globs may be relative to, in order of preference:
+/// the policy file's directory, the git repository of the current
+/// directory, the current directory, then each path given to check (or its
+/// repository). A file is matched relative to the first that contains it;
+/// folders above that root never decide its service (a checkout under
+/// `/srv/sync/` is not all sync code).
+fn project_roots(settings: &Settings) -> Vec<PathBuf> {
+    let cwd = &settings.cwd;
+    let repo_of = |dir: &Path| dir.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf);
+    let mut roots = Vec::new();
+    if let Origin::File(p) = &settings.policy.origin {
+        roots.push(absolute(cwd, p.parent().unwrap_or(Path::new("."))));
     }
+    roots.extend(repo_of(cwd));
+    roots.push(cwd.clone());
+    for p in &settings.paths {
+        let abs = absolute(cwd, p);
+        let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map_or(abs.clone(), Path::to_path_buf) };
+        roots.push(repo_of(&dir).unwrap_or(dir));
+    }
+    roots
 }
 
-/// The path policy globs see: relative to the project root when below it.
-fn match_path(root: &Path, abs: &Path) -> String {
-    match abs.strip_prefix(root).ok() {
-        Some(rel) => slash_path(rel),
-        None => slash_path(abs),
+/// How policy globs see a file: relative to its root, and behind the root's name.
+fn policy_path(roots: &[PathBuf], abs: &Path) -> PolicyPath {
+    for root in roots {
+        if let Ok(rel) = abs.strip_prefix(root) {
+            let relative = slash_path(rel);
+            let named = root.file_name().map(|n| format!("{}/{relative}", n.to_string_lossy()));
+            return PolicyPath { relative, named };
+        }
     }
+    PolicyPath::relative(&slash_path(abs))
 }
 
 /// Run a check.
@@ -120,14 +137,18 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
         let changed: HashSet<PathBuf> = changed.iter().map(|p| absolute(&settings.cwd, p)).collect();
         files.retain(|c| changed.contains(&absolute(&settings.cwd, &c.path)));
     }
-    let root = project_root(&settings.policy, &settings.cwd);
-    let ctx = Pipeline { policy: &settings.policy, cwd: &settings.cwd, root: &root };
+    let roots = project_roots(settings);
+    let ctx = Pipeline { policy: &settings.policy, cwd: &settings.cwd, roots: &roots };
 
     let results: Vec<FileResult> = files.par_iter().map(|c| ctx.analyse(c)).collect();
 
     let mut report = Report { files_scanned: files.len(), ..Report::default() };
     let mut tables_seen = BTreeSet::new();
+    let mut orphans = Vec::new();
     for r in results {
+        if r.orphan {
+            orphans.push(r.display.clone());
+        }
         report.suppressed += r.suppressed;
         tables_seen.extend(r.tables);
         if !r.findings.is_empty() {
@@ -161,6 +182,15 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
             });
         }
     }
+    if let Some(first) = orphans.first() {
+        // Without a default service these files are judged only for parse
+        // errors and suppressions: say so rather than pass them quietly.
+        report.notices.push(format!(
+            "{} file(s) belong to no service of the policy (first: {first}); only AUTH010-AUTH012 apply to them. \
+             Mark one service `default: true` or add their paths to a service",
+            orphans.len()
+        ));
+    }
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     if settings.base.is_none() && matches!(settings.policy.origin, Origin::File(_)) {
         report.policy_warnings = unused_entries(&settings.policy, &files, &ctx, &tables_seen);
@@ -175,7 +205,7 @@ fn unused_entries(
     ctx: &Pipeline<'_>,
     tables_seen: &BTreeSet<String>,
 ) -> Vec<PolicyWarning> {
-    let paths: Vec<String> = files.iter().map(|c| match_path(ctx.root, &absolute(ctx.cwd, &c.path))).collect();
+    let paths: Vec<PolicyPath> = files.iter().map(|c| policy_path(ctx.roots, &absolute(ctx.cwd, &c.path))).collect();
     let mut out = Vec::new();
     // Only entries written in the policy file: inherited defaults are not the user's to prune.
     let written = |yaml_path: &str| policy.spans.value(yaml_path).is_some();
@@ -203,7 +233,7 @@ fn unused_entries(
 struct Pipeline<'a> {
     policy: &'a Policy,
     cwd: &'a Path,
-    root: &'a Path,
+    roots: &'a [PathBuf],
 }
 
 struct FileResult {
@@ -213,6 +243,8 @@ struct FileResult {
     findings: Vec<Finding>,
     suppressed: usize,
     tables: Vec<String>,
+    /// The file belongs to no service, so service rules could not judge it.
+    orphan: bool,
 }
 
 /// Read a file's text, or say why it cannot be analysed (and where).
@@ -220,14 +252,18 @@ fn read_text(path: &Path) -> Result<String, (String, usize, String)> {
     let meta = std::fs::metadata(path).map_err(|e| (format!("cannot read: {e}"), 0, String::new()))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err((
-            format!("file too large to analyse ({} MiB; the limit is {} MiB)", meta.len() >> 20, MAX_FILE_BYTES >> 20),
+            format!(
+                "cannot read: file too large to analyse ({} MiB; the limit is {} MiB)",
+                meta.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            ),
             0,
             String::new(),
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| (format!("cannot read: {e}"), 0, String::new()))?;
     if bytes.iter().take(8192).any(|b| *b == 0) {
-        return Err(("binary file (it contains NUL bytes)".to_string(), 0, String::new()));
+        return Err(("cannot read: binary file (it contains NUL bytes)".to_string(), 0, String::new()));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(text),
@@ -236,7 +272,7 @@ fn read_text(path: &Path) -> Result<String, (String, usize, String)> {
             let bytes = e.into_bytes();
             // Show the valid prefix so the finding can point at the bad byte.
             let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-            Err((format!("not valid UTF-8 (invalid byte 0x{:02x})", bytes[valid]), valid, prefix))
+            Err((format!("cannot read: not valid UTF-8 (invalid byte 0x{:02x})", bytes[valid]), valid, prefix))
         }
     }
 }
@@ -245,24 +281,24 @@ impl Pipeline<'_> {
     fn analyse(&self, c: &Candidate) -> FileResult {
         let abs = absolute(self.cwd, &c.path);
         let display = display_path(self.cwd, &c.path);
-        let matched = match_path(self.root, &abs);
-        let (text, facts) = match read_text(&c.path) {
+        let matched = policy_path(self.roots, &abs);
+        let (file, facts) = match read_text(&c.path) {
             Ok(mut text) => {
                 // A byte-order mark is not part of the text: columns on line 1
                 // count from the first real character.
                 if text.starts_with('\u{feff}') {
                     text.drain(..3);
                 }
-                let facts = frontend::lower(c.language, &text, self.policy.dialect);
-                (text, facts)
+                let file = SourceFile::new(c.path.clone(), display.clone(), text);
+                let facts = frontend::lower(c.language, &file.text, &file.lines, self.policy.dialect);
+                (file, facts)
             }
             Err((message, at, prefix)) => {
                 let mut facts = FileFacts::default();
                 facts.push(FactKind::Unparsable { message }, Span::new(at, at), at);
-                (prefix, facts)
+                (SourceFile::new(c.path.clone(), display.clone(), prefix), facts)
             }
         };
-        let file = SourceFile::new(c.path.clone(), display.clone(), text);
         let service = self.policy.service_of(&matched);
         let fctx = FileContext { policy: self.policy, service, sync: self.policy.is_sync(&matched) };
         let mut violations = rules::check_file(&fctx, &facts.facts);
@@ -271,11 +307,11 @@ impl Pipeline<'_> {
         violations.extend(suppress::judge(&sups));
         let findings: Vec<Finding> =
             violations.into_iter().filter_map(|v| self.locate(v, &file, service, &matched)).collect();
-        let text = (!findings.is_empty()).then(|| file.text.clone());
-        FileResult { display, text, findings, suppressed, tables: tables_of(&facts.facts) }
+        let text = (!findings.is_empty()).then(|| Arc::from(file.text.as_str()));
+        FileResult { display, text, findings, suppressed, tables: tables_of(&facts.facts), orphan: service.is_none() }
     }
 
-    fn locate(&self, v: Violation, file: &SourceFile, service: Option<usize>, matched: &str) -> Option<Finding> {
+    fn locate(&self, v: Violation, file: &SourceFile, service: Option<usize>, matched: &PolicyPath) -> Option<Finding> {
         let severity = self.policy.severity(v.rule, matched)?;
         // The policy's own words come after the rule's: what to do instead here.
         let extras = [

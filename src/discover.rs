@@ -111,6 +111,8 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, cwd: &Path) -> Result<Walk, D
             let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file or directory");
             return Err(DiscoverError::BadRoot(root.clone(), e));
         } else if let Some(language) = Language::of(root) {
+            // A file named on the command line must be readable (exit 2 if not).
+            std::fs::File::open(root).map_err(|e| DiscoverError::BadRoot(root.clone(), e))?;
             if !is_excluded(&excludes, root) {
                 result.files.push(Candidate { path: root.clone(), language });
             }
@@ -176,6 +178,12 @@ fn walk_issue(err: &ignore::Error) -> WalkIssue {
     match err {
         ignore::Error::WithPath { path, err } => {
             let mut issue = walk_issue(err);
+            // A dangling link or unreadable entry named like a file out of
+            // scope (docs/README.md) hides nothing authguard would read.
+            let out_of_scope = path.extension().is_some() && Language::of(path).is_none();
+            if out_of_scope {
+                issue.hides_files = false;
+            }
             issue.path.get_or_insert_with(|| path.clone());
             issue
         }

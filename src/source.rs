@@ -4,7 +4,6 @@
 //! computed here, so CRLF handling and Unicode columns are decided once.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// A half-open byte range `[start, end)` into a file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -164,19 +163,18 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 pub struct SourceFile {
     /// Path used to open the file.
     pub path: PathBuf,
-    /// Path shown to users and matched against policy globs: relative to the
-    /// current directory when below it, with `/` separators.
+    /// Path shown to users: relative to the current directory when below
+    /// it, with `/` separators.
     pub display: String,
     /// The file's text (empty when it could not be read as UTF-8).
-    pub text: Arc<str>,
+    pub text: String,
     /// Line starts of `text`.
     pub lines: LineIndex,
 }
 
 impl SourceFile {
     /// Wrap already-read text.
-    pub fn new(path: PathBuf, display: String, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
+    pub fn new(path: PathBuf, display: String, text: String) -> Self {
         let lines = LineIndex::new(&text);
         SourceFile { path, display, text, lines }
     }
@@ -184,14 +182,6 @@ impl SourceFile {
     /// Line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> LineCol {
         self.lines.line_col(&self.text, offset)
-    }
-
-    /// The text of 1-based `line`, without its line terminator.
-    pub fn line_text(&self, line: usize) -> &str {
-        let start = self.lines.line_start(line);
-        let rest = &self.text[start..];
-        let end = rest.find('\n').unwrap_or(rest.len());
-        rest[..end].trim_end_matches('\r')
     }
 }
 

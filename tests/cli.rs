@@ -1140,3 +1140,96 @@ fn policy_instructions_of_rules_and_services_reach_the_help() {
     let help = report["findings"][0]["help"].as_str().unwrap();
     assert!(help.ends_with("Call auth_client.get_user() instead.\nSee docs/backend-auth.md."), "{help}");
 }
+
+// ------------------------------------------------ where policy globs look
+
+#[test]
+fn a_policy_outside_the_checked_folders_still_applies_its_path_overrides() {
+    let dir = tree(&[
+        ("tests/t.sql", "UPDATE userbase SET email = 'x';\n"),
+        ("backend/b.sql", "UPDATE userbase SET email = 'x';\n"),
+        (
+            "ci/authguard.yaml",
+            "rules:\n  AUTH003:\n    paths:\n      - paths: [\"tests/**\"]\n        severity: warning\n",
+        ),
+    ]);
+    git(dir.path(), &["init", "-q"]);
+    let report = json(&run(dir.path(), &["check", "--policy", "ci/authguard.yaml", "--format", "json"]));
+    let sev: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        sev,
+        vec![("backend/b.sql".to_string(), "error".to_string()), ("tests/t.sql".to_string(), "warning".to_string())]
+    );
+}
+
+#[test]
+fn folders_above_the_project_never_decide_a_service() {
+    // A checkout that happens to live under a folder named `sync`.
+    let outer = tree(&[("sync/app/backend/b.sql", "UPDATE userbase SET email = 'x';\n")]);
+    let app = outer.path().join("sync/app");
+    git(&app, &["init", "-q"]);
+    let report = json(&run(&app, &["check", "--format", "json"]));
+    assert_eq!(codes(&report), vec!["AUTH003"]);
+}
+
+#[test]
+fn checking_from_inside_the_auth_service_folder_keeps_its_service() {
+    let dir = tree(&[
+        ("auth_service/migrations/001.sql", "CREATE TABLE users (id uuid, hashed_password text);\n"),
+        ("auth_service/.env", "AUTH_DB_HOST=auth-db\n"),
+    ]);
+    let inside = dir.path().join("auth_service");
+    let from_root = json(&run(dir.path(), &["check", "--format", "json"]));
+    let from_inside = json(&run(&inside, &["check", "--format", "json"]));
+    assert_eq!(codes(&from_root), Vec::<String>::new());
+    assert_eq!(codes(&from_inside), Vec::<String>::new(), "{from_inside}");
+}
+
+#[test]
+fn files_of_no_service_are_announced() {
+    let dir = tree(&[
+        ("backend/a.sql", "SELECT * FROM users;\n"),
+        ("authguard.yaml", "services:\n  auth_service:\n    database: auth\n    paths: [\"services/auth/**\"]\n"),
+    ]);
+    let out = run(dir.path(), &["check"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stderr.contains("1 file(s) belong to no service") && out.stderr.contains("backend/a.sql"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    for args in [&["policy"][..], &["explain", "AUTH001"], &["rules"], &["policy", "--schema"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_authguard"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close our end at once, as `| head -0` would.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_dangling_link_to_a_file_out_of_scope_is_only_a_notice() {
+    let dir = tree(&[("a.sql", "SELECT 1;\n")]);
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    std::os::unix::fs::symlink("../nowhere.md", dir.path().join("docs/README.md")).unwrap();
+    let out = run(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(codes(&json(&out)), Vec::<String>::new());
+    assert!(out.stderr.contains("docs/README.md"), "{}", out.stderr);
+}

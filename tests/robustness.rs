@@ -608,3 +608,23 @@ fn duplicate_keys_in_a_policy_are_an_error() {
     assert_bad_policy(b"rules:\n  AUTH001: off\n  AUTH001: warning\n", Some((3, 3)), &["AUTH001"]);
     assert_bad_policy(b"rules:\n  AUTH001: off\nrules:\n  AUTH002: off\n", Some((3, 1)), &["rules"]);
 }
+
+#[test]
+fn an_error_right_after_a_semicolon_does_not_loop() {
+    let dir = tree(&[("backend/h.sql", b"SELECT 1;FROM x")]);
+    let (out, _) = run_within(dir.path(), &["check", "--format", "json"], Duration::from_secs(60));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(codes(&serde_json::from_str(&out.stdout).unwrap()), vec!["AUTH010"]);
+}
+
+#[test]
+fn a_huge_operator_chain_is_auth010_not_a_stack_overflow() {
+    let chain = vec!["a = 1"; 300_000].join(" AND ");
+    let sql = format!("SELECT * FROM t WHERE {chain};\nDROP TABLE sessions;\n");
+    let dir = tree(&[("backend/b.sql", sql.as_bytes())]);
+    let (out, _) = run_within(dir.path(), &["check", "--format", "json"], Duration::from_secs(120));
+    assert!(!out.stderr.contains("overflow"), "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(codes(&report), vec!["AUTH010", "AUTH002"]);
+    assert!(report["findings"][0]["message"].as_str().unwrap().contains("too complex"));
+}

@@ -29,7 +29,11 @@ pub fn lower(text: &str) -> FileFacts {
         }
         if let Err(message) = p.assignment(&mut out) {
             let at = p.pos;
-            out.push(FactKind::Unparsable { message }, Span::new(at, at), line_start);
+            out.push(
+                FactKind::Unparsable { message: format!("cannot parse: {message}") },
+                Span::new(at, at),
+                line_start,
+            );
             p.skip_line();
         }
     }

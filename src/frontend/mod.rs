@@ -9,6 +9,7 @@ pub mod sql;
 use std::path::Path;
 
 use crate::facts::FileFacts;
+use crate::source::LineIndex;
 pub use sql::SqlDialect;
 
 /// The languages authguard reads.
@@ -35,10 +36,10 @@ impl Language {
     }
 }
 
-/// Lower a file's text with the front end for its language.
-pub fn lower(language: Language, text: &str, dialect: SqlDialect) -> FileFacts {
+/// Lower a file's text (whose line index is `lines`) with the front end for its language.
+pub fn lower(language: Language, text: &str, lines: &LineIndex, dialect: SqlDialect) -> FileFacts {
     match language {
-        Language::Sql => sql::lower(text, dialect),
+        Language::Sql => sql::lower_indexed(text, lines, dialect),
         Language::Env => env::lower(text),
     }
 }

@@ -16,6 +16,7 @@ use sqlparser::ast::{
     UpdateTableFromKind, Visit, Visitor,
 };
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
@@ -47,10 +48,11 @@ impl SqlDialect {
     }
 }
 
-/// Statements that never create, change or touch table rows in a way any
-/// rule judges. When the parser cannot read one of these (`DO $$ … $$`,
-/// `DROP INDEX CONCURRENTLY`, `CLUSTER`, …) nothing is lost, so it is not
-/// `AUTH010`. Each entry is a sequence of leading keywords.
+/// Statements that, by SQL's own meaning, never create, alter or touch a
+/// table's rows or columns (a language fact, not a policy one). When the
+/// parser cannot read one of these (`DO $$ … $$`, `DROP INDEX CONCURRENTLY`,
+/// `CLUSTER`, …) nothing that could be judged is lost, so no `Unparsable`
+/// fact is made. Each entry is a sequence of leading keywords.
 const IGNORABLE: &[&[&str]] = &[
     &["DO"],
     &["CLUSTER"],
@@ -79,12 +81,24 @@ const IGNORABLE: &[&[&str]] = &[
     &["REFRESH"],
     &["DROP", "INDEX"],
     &["ALTER", "INDEX"],
+    // Comments on anything but tables and columns (triggers, constraints,
+    // policies, functions, ...) are documentation.
     &["COMMENT", "ON", "INDEX"],
     &["COMMENT", "ON", "FUNCTION"],
     &["COMMENT", "ON", "PROCEDURE"],
     &["COMMENT", "ON", "SCHEMA"],
     &["COMMENT", "ON", "TYPE"],
     &["COMMENT", "ON", "EXTENSION"],
+    &["COMMENT", "ON", "TRIGGER"],
+    &["COMMENT", "ON", "CONSTRAINT"],
+    &["COMMENT", "ON", "POLICY"],
+    &["COMMENT", "ON", "SEQUENCE"],
+    &["COMMENT", "ON", "VIEW"],
+    &["COMMENT", "ON", "DOMAIN"],
+    &["COMMENT", "ON", "ROLE"],
+    &["COMMENT", "ON", "DATABASE"],
+    &["CREATE", "STATISTICS"],
+    &["CREATE", "EVENT"],
 ];
 
 /// Object kinds whose `CREATE`/`ALTER`/`DROP` never concern tables' schema.
@@ -133,9 +147,13 @@ fn is_ignorable(words: &[String]) -> bool {
 
 /// Lower SQL text into facts; spans are byte offsets into `sql`.
 pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
+    lower_indexed(sql, &LineIndex::new(sql), dialect)
+}
+
+/// [`lower`], for a caller that has already indexed the lines of `sql`.
+pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileFacts {
     let mut out = FileFacts::default();
-    let lines = LineIndex::new(sql);
-    let cursor = OffsetCursor::new(&lines, sql);
+    let cursor = OffsetCursor::new(lines, sql);
     let pos = |loc: Location| -> usize { cursor.offset(loc.line as usize, loc.column as usize) };
     let dialect = dialect.parser_dialect();
     let mut tokens = take_token_buffer();
@@ -143,7 +161,9 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
     let token_error =
         Tokenizer::new(dialect.as_ref(), sql).with_unescape(false).tokenize_with_location_into_buf(&mut tokens).err();
     collect_comments(&tokens, &pos, &mut out);
+    normalize_placeholders(&mut tokens);
     let ends = statement_ends(&tokens);
+    let complexity = operator_counts(&tokens, &ends);
 
     // After a tokenizer error only complete statements are parsed; the
     // broken one is reported from where it starts.
@@ -165,6 +185,23 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
         let start = pos(first.span.start);
         let start_index = parser.index();
         let words = leading_words(&parser);
+        // The parser builds operator chains left-deep and they are dropped
+        // recursively: a statement of hundreds of thousands of `AND`s would
+        // overflow the stack. No migration needs that many.
+        let segment = ends.partition_point(|&end| end < start_index);
+        if complexity.get(segment).is_some_and(|&n| n > MAX_OPERATORS) {
+            let message = format!("cannot parse: statement too complex to analyse (over {MAX_OPERATORS} operators)");
+            out.push(FactKind::Unparsable { message }, Span::new(start, start), start);
+            match ends.get(segment) {
+                Some(&end) => {
+                    while parser.index() <= end {
+                        parser.next_token();
+                    }
+                    continue;
+                }
+                None => break,
+            }
+        }
         let error = match parser.parse_statement() {
             Ok(stmt) => {
                 Lowerer::new(&pos, &mut out, start).statement(&stmt);
@@ -172,7 +209,7 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
                 // of the file was swallowed as data and never checked.
                 if let Statement::Copy { payload: Some(CopyPayload { terminated: false, .. }), .. } = &stmt {
                     let message =
-                        "COPY FROM STDIN data has no terminating `\\.` line, so the rest of the file is read as data"
+                        "cannot parse: COPY FROM STDIN data has no terminating `\\.` line, so the rest of the file is read as data"
                             .to_string();
                     out.push(FactKind::Unparsable { message }, Span::new(start, start), start);
                 }
@@ -187,18 +224,15 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
             if !is_ignorable(&words) {
                 let message = err.to_string();
                 let at = error_location(&message).map(&pos).unwrap_or(start);
-                out.push(FactKind::Unparsable { message: clean_error(&message) }, Span::new(at, at), start);
+                let message = format!("cannot parse: {}", clean_error(&message));
+                out.push(FactKind::Unparsable { message }, Span::new(at, at), start);
             }
             // Resume after the semicolon that ends the broken statement: the
-            // first one after its start, unless the parser already read past
-            // it (a body with inner semicolons), then the next one from there.
-            let here = parser.index();
-            let first_end = ends.iter().copied().find(|&end| end >= start_index);
-            let resume = match first_end {
-                Some(end) if here <= end + 1 => Some(end),
-                _ => ends.iter().copied().find(|&end| end + 1 >= here),
-            };
-            match resume {
+            // first one from its start, or from where the parser stopped if it
+            // read further (a body with inner semicolons). Each pass moves past
+            // a semicolon after the statement's start, so this always ends.
+            let from = start_index.max(parser.index().saturating_sub(1));
+            match ends.iter().copied().find(|&end| end >= from) {
                 Some(end) => {
                     while parser.index() <= end {
                         parser.next_token();
@@ -211,7 +245,8 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
     give_back_token_buffer(parser.into_tokens());
     if let Some(err) = token_error {
         let at = pos(err.location);
-        out.push(FactKind::Unparsable { message: err.message }, Span::new(at, at), broken_start.unwrap_or(at));
+        let message = format!("cannot parse: {}", err.message);
+        out.push(FactKind::Unparsable { message }, Span::new(at, at), broken_start.unwrap_or(at));
     }
     out
 }
@@ -260,19 +295,133 @@ fn collect_comments(tokens: &[TokenWithSpan], pos: &dyn Fn(Location) -> usize, o
     }
 }
 
-/// Token indices of the semicolons that end statements (outside parentheses).
-fn statement_ends(tokens: &[TokenWithSpan]) -> Vec<usize> {
-    let mut ends = Vec::new();
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate() {
-        match &t.token {
-            Token::LParen => depth += 1,
-            Token::RParen => depth = depth.saturating_sub(1),
-            Token::SemiColon if depth == 0 => ends.push(i),
-            _ => {}
+/// Whether a token ends an operand, so what follows is an operator: `data ?
+/// 'k'` is Postgres' JSON operator, `= ?` a placeholder.
+fn ends_operand(t: &Token) -> bool {
+    match t {
+        Token::Word(w) => w.keyword == Keyword::NoKeyword || w.quote_style.is_some(),
+        Token::Number(..)
+        | Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::RParen
+        | Token::RBracket
+        | Token::Placeholder(_) => true,
+        _ => false,
+    }
+}
+
+/// Rewrite the placeholders of the common drivers that a dialect does not
+/// know (`?`, `?1`, `%s`, `%(name)s`, `:name`) into placeholder tokens, so
+/// query files and SQL strings written for those drivers parse. Only in
+/// operand position and only when the pieces touch.
+fn normalize_placeholders(tokens: &mut Vec<TokenWithSpan>) {
+    // Most SQL has none of these tokens: leave it untouched, uncopied.
+    if !tokens.iter().any(|t| matches!(t.token, Token::Question | Token::Mod | Token::Colon)) {
+        return;
+    }
+    let touches = |a: &TokenWithSpan, b: &TokenWithSpan| a.span.end == b.span.start;
+    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
+    let mut prev_significant: Option<Token> = None;
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        let operand_position = !prev_significant.as_ref().is_some_and(ends_operand);
+        let word_at = |k: usize| match tokens.get(k).map(|t| &t.token) {
+            Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.as_str()),
+            _ => None,
+        };
+        let mut merged: Option<(String, usize)> = None;
+        if operand_position {
+            match &t.token {
+                Token::Question => {
+                    merged = match tokens.get(i + 1) {
+                        Some(n) if touches(t, n) && matches!(&n.token, Token::Number(..)) => {
+                            Some((format!("?{}", n.token), 1))
+                        }
+                        _ => Some(("?".to_string(), 0)),
+                    };
+                }
+                Token::Mod => {
+                    let next = tokens.get(i + 1);
+                    if next.is_some_and(|n| touches(t, n)) && word_at(i + 1) == Some("s") {
+                        merged = Some(("%s".to_string(), 1));
+                    } else if tokens.len() > i + 4
+                        && (0..4).all(|k| touches(&tokens[i + k], &tokens[i + k + 1]))
+                        && tokens[i + 1].token == Token::LParen
+                        && word_at(i + 2).is_some()
+                        && tokens[i + 3].token == Token::RParen
+                        && word_at(i + 4) == Some("s")
+                    {
+                        merged = Some((format!("%({})s", word_at(i + 2).unwrap_or_default()), 4));
+                    }
+                }
+                Token::Colon => {
+                    if let (Some(n), Some(name)) = (tokens.get(i + 1), word_at(i + 1)) {
+                        if touches(t, n) {
+                            merged = Some((format!(":{name}"), 1));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        match merged {
+            Some((text, extra)) => {
+                let span = sqlparser::tokenizer::Span::new(t.span.start, tokens[i + extra].span.end);
+                let token = Token::Placeholder(text);
+                prev_significant = Some(token.clone());
+                out.push(TokenWithSpan { token, span });
+                i += extra + 1;
+            }
+            None => {
+                if !matches!(t.token, Token::Whitespace(_)) {
+                    prev_significant = Some(t.token.clone());
+                }
+                out.push(t.clone());
+                i += 1;
+            }
         }
     }
-    ends
+    *tokens = out;
+}
+
+/// Operators allowed in one statement; see [`operator_counts`].
+const MAX_OPERATORS: usize = 50_000;
+
+/// For each statement (the tokens up to and including each semicolon, then
+/// the rest), how many binary operators it holds.
+fn operator_counts(tokens: &[TokenWithSpan], ends: &[usize]) -> Vec<usize> {
+    let mut counts = vec![0; ends.len() + 1];
+    let mut segment = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        let is_operator = match &t.token {
+            Token::Word(w) => matches!(w.keyword, Keyword::AND | Keyword::OR),
+            Token::Whitespace(_)
+            | Token::Number(..)
+            | Token::SingleQuotedString(_)
+            | Token::Comma
+            | Token::LParen
+            | Token::RParen
+            | Token::SemiColon
+            | Token::Period
+            | Token::EOF => false,
+            _ => true,
+        };
+        if is_operator {
+            counts[segment] += 1;
+        }
+        if ends.get(segment) == Some(&i) {
+            segment += 1;
+        }
+    }
+    counts
+}
+
+/// Token indices of the semicolons, where parsing may resume after an error.
+/// Parentheses are not counted: one unbalanced `(` must not hide the rest of
+/// the file, and semicolons inside parentheses are rare in SQL.
+fn statement_ends(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    tokens.iter().enumerate().filter(|(_, t)| t.token == Token::SemiColon).map(|(i, _)| i).collect()
 }
 
 /// `sqlparser` reports positions only inside its message: "... at Line: 3, Column: 7".
@@ -547,6 +696,15 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                     }
                 }
                 self.reads(stmt, &targets);
+            }
+            // The statement inside runs (EXPLAIN ANALYZE) or will run.
+            Statement::Explain { statement, .. } | Statement::Prepare { statement, .. } => self.statement(statement),
+            Statement::Declare { stmts, .. } => {
+                for d in stmts {
+                    if let Some(q) = &d.for_query {
+                        self.reads(q.as_ref(), &HashSet::new());
+                    }
+                }
             }
             Statement::Query(query) => {
                 // `SELECT ... INTO t` creates t with the projection's columns.
@@ -1207,10 +1365,64 @@ mod tests {
     }
 
     #[test]
+    fn recovery_always_moves_forward() {
+        // Used to loop forever: the error comes right after the only semicolon.
+        let got = kinds("SELECT 1;FROM x");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].starts_with("unparsable"));
+        let got = kinds("SELECT (1;\nALTER TABLE userbase ADD COLUMN mfa_secret text;\n;;FROM;x;");
+        assert!(got.iter().any(|g| g.contains("mfa_secret")), "an unbalanced parenthesis hides nothing: {got:?}");
+    }
+
+    #[test]
+    fn random_fragments_never_hang_or_panic() {
+        // A cheap deterministic fuzz: fragments that stress recovery.
+        const PIECES: &[&str] = &[
+            "SELECT",
+            " 1",
+            ";",
+            "FROM",
+            " x",
+            "(",
+            ")",
+            "'",
+            "$$",
+            "--c\n",
+            "\n",
+            "ALTER TABLE userbase ADD COLUMN ",
+            "mfa_secret text",
+            "WITH a AS ",
+            ",",
+            "BEGIN ATOMIC ",
+            "END",
+            "COPY t FROM STDIN;\n",
+            "\\.\n",
+            "\"",
+            "/*",
+            "*/",
+            "UPDATE userbase SET email = 1",
+            "INSERT INTO users VALUES (1)",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..3000 {
+            let mut sql = String::new();
+            for _ in 0..(seed % 12) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                sql.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
+            }
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let facts = lower(&sql, SqlDialect::Postgres);
+            for f in &facts.facts {
+                assert!(f.span.end <= sql.len() && sql.is_char_boundary(f.span.start), "{sql:?}");
+            }
+        }
+    }
+
+    #[test]
     fn unterminated_copy_data_is_unparsable() {
         let got = kinds("COPY invoices (id) FROM STDIN;\n1\nALTER TABLE userbase ADD COLUMN mfa_secret text;\n");
         assert_eq!(got.len(), 3, "{got:?}");
-        assert!(got[2].starts_with("unparsable COPY"), "{got:?}");
+        assert!(got[2].starts_with("unparsable cannot parse: COPY"), "{got:?}");
         let got = kinds("COPY invoices (id) FROM STDIN;\n1\n\\.\nALTER TABLE userbase ADD COLUMN mfa_secret text;\n");
         assert!(got.iter().all(|g| !g.starts_with("unparsable")), "{got:?}");
         assert!(got.iter().any(|g| g.contains("mfa_secret")), "{got:?}");
@@ -1244,9 +1456,39 @@ mod tests {
     }
 
     #[test]
+    fn driver_placeholders_parse() {
+        for sql in [
+            "SELECT * FROM userbase WHERE id = ? AND plan_tier = ?2",
+            "UPDATE userbase SET plan_tier = %s WHERE id = %(user_id)s",
+            "INSERT INTO invoices (id, amount) VALUES (:id, :amount)",
+            "SELECT * FROM userbase WHERE id = $1",
+            "SELECT arr[lo:hi], 7 % s FROM t",
+        ] {
+            let got = kinds(sql);
+            assert!(got.iter().all(|g| !g.starts_with("unparsable")), "{sql}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn wrapped_statements_are_lowered() {
+        assert_eq!(kinds("EXPLAIN ANALYZE SELECT * FROM users;"), vec!["access users Read @users"]);
+        assert_eq!(kinds("PREPARE p AS SELECT * FROM users;"), vec!["access users Read @users"]);
+        assert_eq!(kinds("DECLARE c CURSOR FOR SELECT * FROM users;"), vec!["access users Read @users"]);
+    }
+
+    #[test]
     fn statements_nothing_judges_are_not_unparsable_even_when_unreadable() {
         let got = kinds("DO $$ BEGIN PERFORM 1; END $$;\nDROP INDEX CONCURRENTLY IF EXISTS ix;\nCLUSTER t USING ix;\nCREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;\nDROP TABLE sessions;");
         assert_eq!(got, vec!["table sessions \"Drop\" @sessions"]);
+    }
+
+    #[test]
+    fn huge_operator_chains_are_refused_not_parsed() {
+        let sql = format!("SELECT * FROM t WHERE {};\nDROP TABLE sessions;", vec!["a = 1"; 50_001].join(" AND "));
+        let got = kinds(&sql);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("unparsable cannot parse: statement too complex"), "{got:?}");
+        assert_eq!(got[1], "table sessions \"Drop\" @sessions");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::diagnostic::Severity;
 use crate::frontend::SqlDialect;
 use crate::rules::{self, RuleMeta};
-use names::{NameSet, PathSet};
+use names::{NameSet, PathSet, PolicyPath};
 use raw::{RawDialect, RawPolicy, RawRuleSetting, RawSeverity};
 use spans::Spans;
 
@@ -246,8 +246,8 @@ impl Policy {
         Validator { spans: &spans, fail: &fail }.build(merged, origin, text.clone(), spans.clone())
     }
 
-    /// The service a file belongs to, by its policy-relative path.
-    pub fn service_of(&self, path: &str) -> Option<usize> {
+    /// The service a file belongs to.
+    pub fn service_of(&self, path: &PolicyPath) -> Option<usize> {
         self.services
             .iter()
             .position(|s| s.paths.is_match(path))
@@ -255,7 +255,7 @@ impl Policy {
     }
 
     /// Whether a file is sync code.
-    pub fn is_sync(&self, path: &str) -> bool {
+    pub fn is_sync(&self, path: &PolicyPath) -> bool {
         self.sync_code.is_match(path)
     }
 
@@ -288,7 +288,7 @@ impl Policy {
     }
 
     /// Effective severity of `rule` at `path`; `None` when off.
-    pub fn severity(&self, rule: &RuleMeta, path: &str) -> Option<Severity> {
+    pub fn severity(&self, rule: &RuleMeta, path: &PolicyPath) -> Option<Severity> {
         match self.rules.get(rule.code) {
             None => Some(rule.default_severity),
             Some(s) => {
@@ -314,7 +314,8 @@ impl Policy {
             all.extend(&s.paths.entries);
         }
         all.extend(&self.sync_code.entries);
-        for r in self.rules.values() {
+        // In code order, not the map's, so warnings come out the same every run.
+        for r in rules::ALL.iter().filter_map(|r| self.rules.get(r.code)) {
             for (p, _) in &r.overrides {
                 all.extend(&p.entries);
             }
@@ -745,7 +746,7 @@ mod tests {
             assert!(p.backend_owned.matches(f) && !p.auth_owned.matches(f), "{f}");
         }
         assert!(!p.mirror_forbids("email") && !p.mirror_forbids("id") && p.mirror_forbids("mfa_secret"));
-        let svc = |path: &str| p.services[p.service_of(path).unwrap()].name.clone();
+        let svc = |path: &str| p.services[p.service_of(&PolicyPath::relative(path)).unwrap()].name.clone();
         assert_eq!(svc("services/auth_service/db/001.sql"), "auth_service");
         assert_eq!(svc("Auth-Service/.env"), "auth_service");
         assert_eq!(svc("deploy/auth_service.env"), "auth_service");
@@ -753,21 +754,33 @@ mod tests {
         assert_eq!(svc("backend/my_auth_service_client/x.sql"), "backend");
         for sync in ["app/webhooks/auth.sql", "app/sync/x.sql", "jobs/sync_users.sql", "jobs/user_sync.sql", "sync.sql"]
         {
-            assert!(p.is_sync(sync), "{sync}");
+            assert!(p.is_sync(&PolicyPath::relative(sync)), "{sync}");
         }
         for not_sync in ["app/syncer/x.sql", "jobs/async_users.sql", "jobs/resync.sql"] {
-            assert!(!p.is_sync(not_sync), "{not_sync}");
+            assert!(!p.is_sync(&PolicyPath::relative(not_sync)), "{not_sync}");
         }
-        assert_eq!(p.severity(&crate::rules::auth012_unused_suppression::RULE, "x"), Some(Severity::Warning));
-        assert_eq!(p.severity(&crate::rules::auth001_auth_field_on_mirror::RULE, "x"), Some(Severity::Error));
+        assert_eq!(
+            p.severity(&crate::rules::auth012_unused_suppression::RULE, &PolicyPath::relative("x")),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            p.severity(&crate::rules::auth001_auth_field_on_mirror::RULE, &PolicyPath::relative("x")),
+            Some(Severity::Error)
+        );
     }
 
     #[test]
     fn a_policy_file_changes_only_what_it_names() {
         let p = parse("rules:\n  AUTH008: off\n  auth-field-write: warning\n").unwrap();
-        assert_eq!(p.severity(&crate::rules::auth008_foreign_table_access::RULE, "x"), None);
-        assert_eq!(p.severity(&crate::rules::auth003_auth_field_write::RULE, "x"), Some(Severity::Warning));
-        assert_eq!(p.severity(&crate::rules::auth012_unused_suppression::RULE, "x"), Some(Severity::Warning));
+        assert_eq!(p.severity(&crate::rules::auth008_foreign_table_access::RULE, &PolicyPath::relative("x")), None);
+        assert_eq!(
+            p.severity(&crate::rules::auth003_auth_field_write::RULE, &PolicyPath::relative("x")),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            p.severity(&crate::rules::auth012_unused_suppression::RULE, &PolicyPath::relative("x")),
+            Some(Severity::Warning)
+        );
         assert!(p.is_mirror("userbase"));
         assert!(parse("").is_ok() && parse("# only a comment\n").is_ok());
     }
@@ -777,8 +790,8 @@ mod tests {
         let yaml = "rules:\n  AUTH008:\n    instructions: ask auth_client\n    paths:\n      - paths: [\"tests/**\"]\n        severity: warning\n";
         let p = parse(yaml).unwrap();
         let rule = &crate::rules::auth008_foreign_table_access::RULE;
-        assert_eq!(p.severity(rule, "tests/a.sql"), Some(Severity::Warning));
-        assert_eq!(p.severity(rule, "src/a.sql"), Some(Severity::Error));
+        assert_eq!(p.severity(rule, &PolicyPath::relative("tests/a.sql")), Some(Severity::Warning));
+        assert_eq!(p.severity(rule, &PolicyPath::relative("src/a.sql")), Some(Severity::Error));
         assert_eq!(p.rule_instructions(rule), Some("ask auth_client"));
     }
 

@@ -74,17 +74,30 @@ impl PathSet {
         Ok(PathSet { set, entries })
     }
 
-    /// Whether any glob matches.
-    pub fn is_match(&self, path: &str) -> bool {
-        !self.entries.is_empty() && self.set.is_match(path)
+    /// Whether any glob matches one spelling of the path.
+    pub fn is_match(&self, path: &PolicyPath) -> bool {
+        !self.entries.is_empty()
+            && (self.set.is_match(&path.relative) || path.named.as_deref().is_some_and(|n| self.set.is_match(n)))
     }
+}
 
-    /// Indices of the globs that match.
-    pub fn matching(&self, path: &str) -> Vec<usize> {
-        if self.entries.is_empty() {
-            return Vec::new();
-        }
-        self.set.matches(path)
+/// How a file is spelt for policy globs: relative to the project root
+/// (`backend/db/001.sql`), and also with the root's own name in front
+/// (`auth-service/db/001.sql`), so a service checked out as its own
+/// repository, or checked from inside its folder, is still recognised.
+/// Folders above the root never count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyPath {
+    /// Relative to the project root, `/`-separated.
+    pub relative: String,
+    /// The same, behind the root directory's name.
+    pub named: Option<String>,
+}
+
+impl PolicyPath {
+    /// A path known only relative to the root (tests, or a root without a name).
+    pub fn relative(path: &str) -> Self {
+        PolicyPath { relative: path.to_string(), named: None }
     }
 }
 
@@ -104,10 +117,13 @@ mod tests {
     #[test]
     fn globs_are_case_insensitive_and_stars_stay_in_one_directory() {
         let s = PathSet::new(&["**/sync_*".into(), "**/{auth_service,auth-service}/**".into()], "p").unwrap();
-        assert!(s.is_match("app/sync_users.py"));
-        assert!(!s.is_match("sync_dir/users.py"));
-        assert!(s.is_match("/tmp/x/Auth-Service/db/001.sql"));
-        assert!(s.is_match("auth_service/a.sql"));
-        assert!(!s.is_match("my_auth_service/a.sql"));
+        let m = |p: &str| s.is_match(&PolicyPath::relative(p));
+        assert!(m("app/sync_users.py"));
+        assert!(!m("sync_dir/users.py"));
+        assert!(m("x/Auth-Service/db/001.sql"));
+        assert!(m("auth_service/a.sql"));
+        assert!(!m("my_auth_service/a.sql"));
+        let named = PolicyPath { relative: "db/001.sql".into(), named: Some("auth-service/db/001.sql".into()) };
+        assert!(s.is_match(&named));
     }
 }

@@ -38,7 +38,7 @@ pub fn check(_ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         out.push(violation(
             &RULE,
             fact,
-            format!("cannot parse: {message}"),
+            message.clone(),
             "fix the file so it can be read (for SQL, check `sql.dialect` in the policy); authguard does not pass what it cannot read"
                 .to_string(),
         ));
