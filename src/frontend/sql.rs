@@ -315,23 +315,24 @@ fn ends_operand(t: &Token) -> bool {
 /// query files and SQL strings written for those drivers parse. Only in
 /// operand position and only when the pieces touch.
 fn normalize_placeholders(tokens: &mut Vec<TokenWithSpan>) {
-    // Most SQL has none of these tokens: leave it untouched, uncopied.
+    // Most SQL has none of these tokens: leave it untouched.
     if !tokens.iter().any(|t| matches!(t.token, Token::Question | Token::Mod | Token::Colon)) {
         return;
     }
     let touches = |a: &TokenWithSpan, b: &TokenWithSpan| a.span.end == b.span.start;
-    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
-    let mut prev_significant: Option<Token> = None;
+    let word_at = |tokens: &[TokenWithSpan], k: usize| match tokens.get(k).map(|t| &t.token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.clone()),
+        _ => None,
+    };
+    // Compacts in place: `w` is where the next kept token goes.
+    let mut w = 0;
+    let mut prev_significant: Option<usize> = None;
     let mut i = 0;
     while i < tokens.len() {
-        let t = &tokens[i];
-        let operand_position = !prev_significant.as_ref().is_some_and(ends_operand);
-        let word_at = |k: usize| match tokens.get(k).map(|t| &t.token) {
-            Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.as_str()),
-            _ => None,
-        };
+        let operand_position = !prev_significant.is_some_and(|p| ends_operand(&tokens[p].token));
         let mut merged: Option<(String, usize)> = None;
         if operand_position {
+            let t = &tokens[i];
             match &t.token {
                 Token::Question => {
                     merged = match tokens.get(i + 1) {
@@ -343,20 +344,21 @@ fn normalize_placeholders(tokens: &mut Vec<TokenWithSpan>) {
                 }
                 Token::Mod => {
                     let next = tokens.get(i + 1);
-                    if next.is_some_and(|n| touches(t, n)) && word_at(i + 1) == Some("s") {
+                    if next.is_some_and(|n| touches(t, n)) && word_at(tokens, i + 1).as_deref() == Some("s") {
                         merged = Some(("%s".to_string(), 1));
                     } else if tokens.len() > i + 4
                         && (0..4).all(|k| touches(&tokens[i + k], &tokens[i + k + 1]))
                         && tokens[i + 1].token == Token::LParen
-                        && word_at(i + 2).is_some()
                         && tokens[i + 3].token == Token::RParen
-                        && word_at(i + 4) == Some("s")
+                        && word_at(tokens, i + 4).as_deref() == Some("s")
                     {
-                        merged = Some((format!("%({})s", word_at(i + 2).unwrap_or_default()), 4));
+                        if let Some(name) = word_at(tokens, i + 2) {
+                            merged = Some((format!("%({name})s"), 4));
+                        }
                     }
                 }
                 Token::Colon => {
-                    if let (Some(n), Some(name)) = (tokens.get(i + 1), word_at(i + 1)) {
+                    if let (Some(n), Some(name)) = (tokens.get(i + 1), word_at(tokens, i + 1)) {
                         if touches(t, n) {
                             merged = Some((format!(":{name}"), 1));
                         }
@@ -367,22 +369,22 @@ fn normalize_placeholders(tokens: &mut Vec<TokenWithSpan>) {
         }
         match merged {
             Some((text, extra)) => {
-                let span = sqlparser::tokenizer::Span::new(t.span.start, tokens[i + extra].span.end);
-                let token = Token::Placeholder(text);
-                prev_significant = Some(token.clone());
-                out.push(TokenWithSpan { token, span });
+                let span = sqlparser::tokenizer::Span::new(tokens[i].span.start, tokens[i + extra].span.end);
+                tokens[w] = TokenWithSpan { token: Token::Placeholder(text), span };
+                prev_significant = Some(w);
                 i += extra + 1;
             }
             None => {
-                if !matches!(t.token, Token::Whitespace(_)) {
-                    prev_significant = Some(t.token.clone());
+                if !matches!(tokens[i].token, Token::Whitespace(_)) {
+                    prev_significant = Some(w);
                 }
-                out.push(t.clone());
+                tokens.swap(w, i);
                 i += 1;
             }
         }
+        w += 1;
     }
-    *tokens = out;
+    tokens.truncate(w);
 }
 
 /// Operators allowed in one statement; see [`operator_counts`].
