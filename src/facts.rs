@@ -60,6 +60,16 @@ pub enum ColumnAction {
     Drop,
 }
 
+/// The language of code whose calls are reported: function names are
+/// looked up in the policy's list for that language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeLanguage {
+    /// Python.
+    Python,
+    /// Rust.
+    Rust,
+}
+
 /// How code touches a table's rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessMode {
@@ -123,6 +133,18 @@ pub enum FactKind {
         /// The field read.
         field: Name,
     },
+    /// Code calls a function or method: by its dotted path resolved through
+    /// imports (`bcrypt.checkpw`, `passlib.context.CryptContext.verify`), or
+    /// its bare name for a helper defined in the file.
+    Call {
+        /// The resolved path, `.`-separated.
+        callee: String,
+        /// Whether the path was resolved through an import, a definition or
+        /// a known constructor (`false`: a method on an unknown object).
+        resolved: bool,
+        /// Which language's function lists apply.
+        language: CodeLanguage,
+    },
     /// An environment file sets a variable.
     EnvVar {
         /// The variable, case kept as written in `norm` is lower-cased; see `raw`.
@@ -174,46 +196,54 @@ impl FileFacts {
     }
 
     /// Move every span right by `by` bytes: for text that sits at an offset
-    /// of the file (after a byte-order mark, inside a string literal).
+    /// of the file (inside a string literal).
     pub fn shift(&mut self, by: usize) {
-        if by == 0 {
-            return;
+        if by > 0 {
+            self.map_spans(|s| s.shifted(by));
         }
-        let facts = self;
-        for f in &mut facts.facts {
-            f.span = f.span.shifted(by);
-            f.statement_start += by;
-            match &mut f.kind {
+    }
+
+    /// Point every span at `to`: for text whose offsets do not map onto the
+    /// file (a string with escapes), so findings point at the string.
+    pub fn collapse_to(&mut self, to: Span) {
+        self.map_spans(|_| to);
+    }
+
+    /// Apply `f` to every span: facts, the names inside them, and comments.
+    pub fn map_spans(&mut self, f: impl Fn(Span) -> Span) {
+        let name = |n: &mut Name| n.span = f(n.span);
+        for fact in &mut self.facts {
+            fact.span = f(fact.span);
+            fact.statement_start = f(Span::new(fact.statement_start, fact.statement_start)).start;
+            match &mut fact.kind {
                 FactKind::TableSchema { table, action } => {
-                    table.span = table.span.shifted(by);
+                    name(table);
                     if let TableAction::Rename { to } = action {
-                        to.span = to.span.shifted(by);
+                        name(to);
                     }
                 }
                 FactKind::ColumnSchema { table, column, action } => {
-                    table.span = table.span.shifted(by);
-                    column.span = column.span.shifted(by);
+                    name(table);
+                    name(column);
                     if let ColumnAction::Rename { to } = action {
-                        to.span = to.span.shifted(by);
+                        name(to);
                     }
                 }
-                FactKind::TableAccess { table, .. } => table.span = table.span.shifted(by),
+                FactKind::TableAccess { table, .. } => name(table),
                 FactKind::RowInsert { table, columns } => {
-                    table.span = table.span.shifted(by);
-                    for c in columns {
-                        c.span = c.span.shifted(by);
-                    }
+                    name(table);
+                    columns.iter_mut().for_each(name);
                 }
                 FactKind::FieldWrite { table, field, .. } | FactKind::FieldRead { table, field } => {
-                    table.span = table.span.shifted(by);
-                    field.span = field.span.shifted(by);
+                    name(table);
+                    name(field);
                 }
-                FactKind::EnvVar { name, .. } => name.span = name.span.shifted(by),
-                FactKind::Unparsable { .. } => {}
+                FactKind::EnvVar { name: n, .. } => name(n),
+                FactKind::Unparsable { .. } | FactKind::Call { .. } => {}
             }
         }
-        for c in &mut facts.comments {
-            c.span = c.span.shifted(by);
+        for c in &mut self.comments {
+            c.span = f(c.span);
         }
     }
 }

@@ -4,6 +4,7 @@
 //! SQL dialect, which changes what the text *means*.
 
 pub mod env;
+pub mod python;
 pub mod sql;
 
 use std::path::Path;
@@ -19,6 +20,8 @@ pub enum Language {
     Sql,
     /// `.env`, `.env.*`, `*.env`
     Env,
+    /// `*.py`
+    Python,
 }
 
 impl Language {
@@ -28,6 +31,8 @@ impl Language {
         let lower = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         if lower.ends_with(".sql") {
             Some(Language::Sql)
+        } else if lower.ends_with(".py") {
+            Some(Language::Python)
         } else if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
             Some(Language::Env)
         } else {
@@ -41,5 +46,6 @@ pub fn lower(language: Language, text: &str, lines: &LineIndex, dialect: SqlDial
     match language {
         Language::Sql => sql::lower_indexed(text, lines, dialect),
         Language::Env => env::lower(text),
+        Language::Python => python::lower(text, dialect),
     }
 }

@@ -277,6 +277,14 @@ impl Policy {
         }
     }
 
+    /// The function lists of a language.
+    pub fn functions(&self, language: crate::facts::CodeLanguage) -> &FunctionLists {
+        match language {
+            crate::facts::CodeLanguage::Python => &self.python,
+            crate::facts::CodeLanguage::Rust => &self.rust,
+        }
+    }
+
     /// Whether `table` is the mirror.
     pub fn is_mirror(&self, table: &str) -> bool {
         self.mirror.as_ref().is_some_and(|m| m.table == table)
@@ -650,10 +658,12 @@ impl Validator<'_> {
         let functions = raw.functions.unwrap_or_default();
         let lists = |l: Option<raw::RawFunctionLists>| {
             let l = l.unwrap_or_default();
+            // Rust paths are written with `::`; calls are matched `.`-separated.
+            let dotted = |v: Vec<String>| v.into_iter().map(|e| e.replace("::", ".")).collect();
             FunctionLists {
-                password_verifiers: l.password_verifiers,
-                password_hashers: l.password_hashers,
-                token_validators: l.token_validators,
+                password_verifiers: dotted(l.password_verifiers),
+                password_hashers: dotted(l.password_hashers),
+                token_validators: dotted(l.token_validators),
             }
         };
         let python = lists(functions.python);

@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
-use crate::rules::{violation, FileContext};
+use crate::rules::{call_listed, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -36,14 +36,26 @@ crate::declare_rule! {
     "Main-backend code verifies a password itself"
 }
 
-/// Fires on reads of a password field of the mirror. Calls to verifiers are
-/// call facts, which the Python and Rust front ends produce.
+/// Fires on calls to the policy's password verifiers and on reads of a
+/// password field of the mirror.
 pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     if !ctx.in_backend() {
         return;
     }
     let policy = ctx.policy;
     for fact in facts {
+        if let FactKind::Call { callee, resolved, language } = &fact.kind {
+            if call_listed(callee, *resolved, &policy.functions(*language).password_verifiers) {
+                out.push(violation(
+                    &RULE,
+                    fact,
+                    format!("`{callee}` verifies a password in the main backend"),
+                    "send the credentials to the auth service (auth_client.login) and use the user id it returns"
+                        .to_string(),
+                ));
+            }
+            continue;
+        }
         let FactKind::FieldRead { table, field } = &fact.kind else { continue };
         if !policy.is_mirror(&table.norm) || !policy.password_fields.matches(&field.norm) {
             continue;

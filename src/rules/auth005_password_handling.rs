@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind, Name};
-use crate::rules::{violation, FileContext};
+use crate::rules::{call_listed, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -41,26 +41,39 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         return;
     }
     let policy = ctx.policy;
-    let mut fire = |fact: &Fact, table: &Name, field: &Name| {
+    let fire = |out: &mut Vec<Violation>, fact: &Fact, table: &Name, field: &Name| {
         let mut v = violation(
             &RULE,
             fact,
-            format!("`{}.{}` is a password field; the main backend must not store passwords", table.norm, field.norm),
+            match table.norm.as_str() {
+                "" => format!("`{}` is a password field; the main backend must not store passwords", field.norm),
+                t => format!("`{t}.{}` is a password field; the main backend must not store passwords", field.norm),
+            },
             "hand the password to the auth service client and keep no copy of it or its hash".to_string(),
         );
         v.span = field.span;
-        v.table = Some(table.norm.clone());
+        v.table = Some(table.norm.clone()).filter(|t| !t.is_empty());
         v.field = Some(field.norm.clone());
         out.push(v);
     };
     for fact in facts {
         match &fact.kind {
+            FactKind::Call { callee, resolved, language }
+                if call_listed(callee, *resolved, &policy.functions(*language).password_hashers) =>
+            {
+                out.push(violation(
+                    &RULE,
+                    fact,
+                    format!("`{callee}` hashes a password in the main backend"),
+                    "hand the password to the auth service client and keep no copy of it or its hash".to_string(),
+                ));
+            }
             FactKind::FieldWrite { table, field, .. } if policy.password_fields.matches(&field.norm) => {
-                fire(fact, table, field);
+                fire(out, fact, table, field);
             }
             FactKind::RowInsert { table, columns } => {
                 for column in columns.iter().filter(|c| policy.password_fields.matches(&c.norm)) {
-                    fire(fact, table, column);
+                    fire(out, fact, table, column);
                 }
             }
             _ => {}

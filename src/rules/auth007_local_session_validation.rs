@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{AccessMode, Fact, FactKind};
-use crate::rules::{violation, FileContext};
+use crate::rules::{call_listed, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -40,6 +40,18 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         return;
     }
     for fact in facts {
+        if let FactKind::Call { callee, resolved, language } = &fact.kind {
+            if call_listed(callee, *resolved, &ctx.policy.functions(*language).token_validators) {
+                out.push(violation(
+                    &RULE,
+                    fact,
+                    format!("`{callee}` validates a token in the main backend instead of asking the auth service"),
+                    "validate the token with the auth service (auth_client.validate_token) on every request"
+                        .to_string(),
+                ));
+            }
+            continue;
+        }
         let FactKind::TableAccess { table, mode: AccessMode::Read } = &fact.kind else { continue };
         if !ctx.policy.session_tables.contains(&table.norm) {
             continue;

@@ -67,6 +67,26 @@ impl FileContext<'_> {
     }
 }
 
+/// Whether a call's resolved path is one of the policy's `entries`. A dotted
+/// entry (`bcrypt.checkpw`) must be the whole path; a bare one
+/// (`verify_password`) names a helper and matches the last segment of a
+/// known path (a function defined or imported, not a method of an object of
+/// unknown type), unless the call goes through a client object
+/// (`auth_client.verify_password` asks the auth service).
+///
+/// Paths are `.`-separated on both sides (the policy's `::` are turned into
+/// `.` when it is loaded).
+pub fn call_listed(callee: &str, resolved: bool, entries: &[String]) -> bool {
+    let (head, last) = callee.rsplit_once('.').unwrap_or(("", callee));
+    entries.iter().any(|entry| {
+        if entry.contains('.') {
+            callee == entry
+        } else {
+            resolved && last == entry && !head.to_ascii_lowercase().contains("client")
+        }
+    })
+}
+
 /// `help`, then the policy's instructions on a line of their own.
 pub fn with_instructions(help: String, instructions: Option<&str>) -> String {
     match instructions {

@@ -1,0 +1,562 @@
+//! Python front end: Alembic migrations, SQLAlchemy models and application
+//! code, parsed with ruff's error-recovering parser and lowered into facts.
+//!
+//! - Alembic `op.*` operations (also inside `batch_alter_table` blocks)
+//!   become schema facts; raw SQL given to `op.execute`, `text(...)` or any
+//!   `.execute(...)` goes through the SQL front end with its spans moved to
+//!   the string's place in the file.
+//! - SQLAlchemy models (`__tablename__` + `Column` / `mapped_column`) and
+//!   `Table("t", metadata, Column(...))` declare tables and columns.
+//! - Every call becomes a `Call` fact with its path resolved through imports
+//!   ([`scope`]); attribute assignments become field writes.
+//!
+//! A syntax error is one `Unparsable` fact at the first error; the parser
+//! recovers, so the rest of the file is still lowered.
+
+pub mod scope;
+
+use std::collections::HashMap;
+
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+use ruff_python_ast::{Expr, ExprCall, ExprStringLiteral, Mod, Stmt, StringFlags};
+use ruff_python_parser::{parse_unchecked, Mode, ParseOptions};
+use ruff_text_size::{Ranged, TextRange};
+
+use crate::facts::{CodeLanguage, ColumnAction, Comment, FactKind, FileFacts, Name, TableAction};
+use crate::frontend::sql::{self, SqlDialect};
+use crate::source::Span;
+use scope::Scope;
+
+/// Lower Python source into facts.
+pub fn lower(text: &str, dialect: SqlDialect) -> FileFacts {
+    let parsed = parse_unchecked(text, ParseOptions::from(Mode::Module));
+    let mut out = FileFacts::default();
+    for token in parsed.tokens().iter() {
+        if token.kind() == TokenKind::Comment {
+            let r = span(token.range());
+            let body = text[r.start..r.end].trim_start_matches('#').to_string();
+            out.comments.push(Comment { text: body, span: r });
+        }
+    }
+    if let Some(err) = parsed.errors().first() {
+        let at = span(err.location).start;
+        let message = format!("cannot parse: {}", err.error);
+        out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+    }
+    let Mod::Module(module) = parsed.syntax() else { return out };
+    let scope = Scope::of_module(&module.body);
+    let mut lowerer = Lowerer {
+        text,
+        dialect,
+        out,
+        scope,
+        batch: HashMap::new(),
+        tables: HashMap::new(),
+        statement: 0,
+        seen_sql: Default::default(),
+    };
+    for stmt in &module.body {
+        lowerer.visit_stmt(stmt);
+    }
+    lowerer.out
+}
+
+fn span(r: TextRange) -> Span {
+    Span::new(r.start().to_usize(), r.end().to_usize())
+}
+
+/// Alembic operations that change a table's schema.
+const ALEMBIC_OPS: &[&str] = &[
+    "add_column",
+    "drop_column",
+    "alter_column",
+    "create_table",
+    "drop_table",
+    "rename_table",
+    "create_index",
+    "drop_index",
+    "create_foreign_key",
+    "create_unique_constraint",
+    "create_check_constraint",
+    "create_primary_key",
+    "drop_constraint",
+    "bulk_insert",
+    "execute",
+];
+
+struct Lowerer<'t> {
+    text: &'t str,
+    dialect: SqlDialect,
+    out: FileFacts,
+    scope: Scope,
+    /// `with op.batch_alter_table("t") as batch_op:` aliases → table.
+    batch: HashMap<String, Name>,
+    /// Variables holding `sa.table("t", ...)` objects (for `bulk_insert`) → table.
+    tables: HashMap<String, Name>,
+    /// Start of the statement being lowered (for suppressions above it).
+    statement: usize,
+    /// Literals already lowered as SQL (`execute(text("..."))` meets the
+    /// literal twice: through `execute` and through `text`).
+    seen_sql: std::collections::HashSet<usize>,
+}
+
+impl Lowerer<'_> {
+    fn push(&mut self, kind: FactKind, span: Span) {
+        self.out.push(kind, span, self.statement);
+    }
+
+    /// A name given as a string literal (or a constant holding one), with
+    /// the literal's span (quotes included).
+    fn name_arg(&self, expr: &Expr) -> Option<Name> {
+        let value = self.scope.string(expr)?;
+        Some(Name::new(&value, span(expr.range())))
+    }
+
+    /// Positional argument `i`, else keyword `kw`.
+    fn arg<'c>(&self, call: &'c ExprCall, i: usize, kw: &str) -> Option<&'c Expr> {
+        call.arguments.args.get(i).or_else(|| {
+            call.arguments
+                .keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == kw))
+                .map(|k| &k.value)
+        })
+    }
+
+    fn keyword<'c>(&self, call: &'c ExprCall, kw: &str) -> Option<&'c Expr> {
+        call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == kw)).map(|k| &k.value)
+    }
+
+    /// The last segment of a call's resolved path (`Column`, `add_column`).
+    fn callee_tail(&self, call: &ExprCall) -> Option<String> {
+        let r = self.scope.resolve(&call.func)?;
+        Some(r.path.rsplit('.').next().unwrap_or(&r.path).to_string())
+    }
+
+    /// The column a `Column("name", ...)` / `sa.Column("name")` expression declares.
+    fn column_of(&self, expr: &Expr) -> Option<Name> {
+        let Expr::Call(call) = expr else { return None };
+        let tail = self.callee_tail(call)?;
+        if tail != "Column" && tail != "mapped_column" {
+            return None;
+        }
+        self.name_arg(call.arguments.args.first()?)
+    }
+
+    fn table_schema(&mut self, table: Name, action: TableAction) {
+        let s = table.span;
+        self.push(FactKind::TableSchema { table, action }, s);
+    }
+
+    fn column_schema(&mut self, table: &Name, column: Name, action: ColumnAction) {
+        let s = column.span;
+        self.push(FactKind::ColumnSchema { table: table.clone(), column, action }, s);
+    }
+
+    /// An Alembic operation on `op` (or on a `batch_op` bound to `batch_table`).
+    fn alembic(&mut self, op: &str, call: &ExprCall, batch_table: Option<Name>) {
+        // In a batch block the table is implied and arguments shift left by
+        // one; the block itself was reported as the table's alteration.
+        let shift = usize::from(batch_table.is_none());
+        let in_batch = batch_table.is_some();
+        let table = match &batch_table {
+            Some(t) => Some(t.clone()),
+            None => self.arg(call, 0, "table_name").and_then(|e| self.name_arg(e)),
+        };
+        match op {
+            "add_column" => {
+                let Some(table) = table else { return };
+                if !in_batch {
+                    self.table_schema(table.clone(), TableAction::Alter);
+                }
+                if let Some(col) = self.arg(call, shift, "column").and_then(|e| self.column_of(e)) {
+                    self.column_schema(&table, col, ColumnAction::Add);
+                }
+            }
+            "drop_column" | "alter_column" => {
+                let Some(table) = table else { return };
+                if !in_batch {
+                    self.table_schema(table.clone(), TableAction::Alter);
+                }
+                let Some(col) = self.arg(call, shift, "column_name").and_then(|e| self.name_arg(e)) else { return };
+                let action = match self.keyword(call, "new_column_name").and_then(|e| self.name_arg(e)) {
+                    _ if op == "drop_column" => ColumnAction::Drop,
+                    Some(to) => ColumnAction::Rename { to },
+                    None => ColumnAction::Alter,
+                };
+                self.column_schema(&table, col, action);
+            }
+            "create_table" => {
+                let Some(table) = table else { return };
+                self.table_schema(table.clone(), TableAction::Create);
+                for arg in call.arguments.args.iter().skip(1) {
+                    if let Some(col) = self.column_of(arg) {
+                        self.column_schema(&table, col, ColumnAction::Add);
+                    }
+                }
+            }
+            "drop_table" => {
+                if let Some(table) = table {
+                    self.table_schema(table, TableAction::Drop);
+                }
+            }
+            "rename_table" => {
+                let to = self.arg(call, 1, "new_table_name").and_then(|e| self.name_arg(e));
+                if let (Some(from), Some(to)) = (table, to) {
+                    self.table_schema(from, TableAction::Rename { to });
+                }
+            }
+            "create_index"
+            | "drop_index"
+            | "create_unique_constraint"
+            | "create_check_constraint"
+            | "create_primary_key"
+            | "drop_constraint"
+            | "create_foreign_key" => {
+                // The table is the second argument (after the index or constraint name).
+                let table = match batch_table {
+                    Some(_) => return,
+                    None => {
+                        let kw = if op == "create_foreign_key" { "source_table" } else { "table_name" };
+                        self.arg(call, 1, kw).and_then(|e| self.name_arg(e))
+                    }
+                };
+                if let Some(table) = table {
+                    self.table_schema(table, TableAction::Alter);
+                }
+            }
+            "bulk_insert" => {
+                let target = call.arguments.args.first().and_then(|e| match e {
+                    Expr::Name(n) => self.tables.get(n.id.as_str()).cloned(),
+                    Expr::Call(c) => self.table_object(c),
+                    _ => None,
+                });
+                if let Some(table) = target {
+                    let s = table.span;
+                    self.push(FactKind::TableAccess { table: table.clone(), mode: crate::facts::AccessMode::Write }, s);
+                    self.push(FactKind::RowInsert { table, columns: Vec::new() }, s);
+                }
+            }
+            "execute" => {
+                if let Some(sql) = call.arguments.args.first() {
+                    self.embedded_sql(sql);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `sa.table("t", ...)` / `table("t")` / `Table("t", ...)`: the table it names.
+    fn table_object(&self, call: &ExprCall) -> Option<Name> {
+        let tail = self.callee_tail(call)?;
+        if tail != "table" && tail != "Table" {
+            return None;
+        }
+        self.name_arg(call.arguments.args.first()?)
+    }
+
+    /// SQL in a string (or in `text("...")`): lowered by the SQL front end,
+    /// spans moved to the string's place. Strings assembled at run time
+    /// (f-strings, concatenation) are not judged.
+    fn embedded_sql(&mut self, expr: &Expr) {
+        let expr = match expr {
+            Expr::Call(c) if self.callee_tail(c).as_deref() == Some("text") => match c.arguments.args.first() {
+                Some(e) => e,
+                None => return,
+            },
+            other => other,
+        };
+        let Expr::StringLiteral(lit) = expr else { return };
+        if !self.seen_sql.insert(lit.range().start().to_usize()) {
+            return;
+        }
+        let sql = lit.value.to_str();
+        let mut facts = sql::lower(sql, self.dialect);
+        match self.exact_content_start(lit) {
+            Some(start) => facts.shift(start),
+            // Escapes or implicit concatenation: offsets inside the value do
+            // not map onto the source, so everything points at the string.
+            None => facts.collapse_to(span(lit.range())),
+        }
+        for mut f in facts.facts {
+            f.statement_start = self.statement;
+            self.out.facts.push(f);
+        }
+        self.out.comments.extend(facts.comments);
+    }
+
+    /// Where the value of a one-part literal starts in the source, when the
+    /// source between the quotes is exactly the value (no escapes).
+    fn exact_content_start(&self, lit: &ExprStringLiteral) -> Option<usize> {
+        if lit.value.is_implicit_concatenated() {
+            return None;
+        }
+        let part = lit.value.iter().next()?;
+        let start = part.range.start().to_usize() + part.flags.opener_len().to_usize();
+        let end = part.range.end().to_usize().checked_sub(part.flags.closer_len().to_usize())?;
+        (self.text.get(start..end)? == lit.value.to_str()).then_some(start)
+    }
+
+    fn call(&mut self, call: &ExprCall) {
+        let Some(resolved) = self.scope.resolve(&call.func) else { return };
+        let name_span = match call.func.as_ref() {
+            Expr::Attribute(a) => span(a.attr.range),
+            other => span(other.range()),
+        };
+        self.push(
+            FactKind::Call { callee: resolved.path.clone(), resolved: resolved.known, language: CodeLanguage::Python },
+            name_span,
+        );
+        let mut parts = resolved.path.split('.');
+        let root = parts.next().unwrap_or("");
+        let tail = resolved.path.rsplit('.').next().unwrap_or("");
+        if let Some(op) = resolved.path.strip_prefix("alembic.op.") {
+            if ALEMBIC_OPS.contains(&op) {
+                self.alembic(op, call, None);
+            }
+        } else if let Some(table) = self.batch.get(root).cloned().filter(|_| !resolved.known) {
+            if ALEMBIC_OPS.contains(&tail) {
+                self.alembic(tail, call, Some(table));
+            }
+        } else if tail == "Table" {
+            // `Table("t", metadata, Column(...), ...)` declares a table.
+            if let Some(table) = self.table_object(call) {
+                self.table_schema(table.clone(), TableAction::Declare);
+                for arg in call.arguments.args.iter().skip(1) {
+                    if let Some(col) = self.column_of(arg) {
+                        self.column_schema(&table, col, ColumnAction::Declare);
+                    }
+                }
+            }
+        } else if tail == "execute" || tail == "executemany" || tail == "exec_driver_sql" || tail == "text" {
+            if let Some(first) = call.arguments.args.first() {
+                self.embedded_sql(first);
+            }
+        }
+    }
+
+    /// A SQLAlchemy model class: `__tablename__` plus its column attributes.
+    fn model(&mut self, body: &[Stmt]) {
+        let mut table = None;
+        for stmt in body {
+            if let Stmt::Assign(a) = stmt {
+                if let ([Expr::Name(t)], true) = (a.targets.as_slice(), true) {
+                    if t.id.as_str() == "__tablename__" {
+                        table = self.name_arg(&a.value);
+                    }
+                }
+            }
+        }
+        let Some(table) = table else { return };
+        self.table_schema(table.clone(), TableAction::Declare);
+        for stmt in body {
+            let (target, value) = match stmt {
+                Stmt::Assign(a) => match (a.targets.as_slice(), a.value.as_ref()) {
+                    ([t], v) => (t, v),
+                    _ => continue,
+                },
+                Stmt::AnnAssign(a) => match &a.value {
+                    Some(v) => (a.target.as_ref(), v.as_ref()),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let (Expr::Name(attr), Expr::Call(call)) = (target, value) else { continue };
+            let tail = self.callee_tail(call);
+            if tail.as_deref() != Some("Column") && tail.as_deref() != Some("mapped_column") {
+                continue;
+            }
+            // An explicit column name wins over the attribute's.
+            let column = call
+                .arguments
+                .args
+                .first()
+                .and_then(|e| self.name_arg(e))
+                .unwrap_or_else(|| Name::new(attr.id.as_str(), span(attr.range)));
+            self.column_schema(&table, column, ColumnAction::Declare);
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for Lowerer<'_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        let saved = self.statement;
+        self.statement = stmt.range().start().to_usize();
+        match stmt {
+            Stmt::ClassDef(c) => self.model(&c.body),
+            Stmt::With(w) => {
+                for item in &w.items {
+                    if let (Expr::Call(call), Some(Expr::Name(alias))) =
+                        (&item.context_expr, item.optional_vars.as_deref())
+                    {
+                        let is_batch =
+                            self.scope.resolve(&call.func).is_some_and(|r| r.path == "alembic.op.batch_alter_table");
+                        if is_batch {
+                            if let Some(table) = self.arg(call, 0, "table_name").and_then(|e| self.name_arg(e)) {
+                                self.table_schema(table.clone(), TableAction::Alter);
+                                self.batch.insert(alias.id.to_string(), table);
+                            }
+                        }
+                    }
+                }
+            }
+            Stmt::Assign(a) => {
+                if let ([Expr::Name(target)], Expr::Call(call)) = (a.targets.as_slice(), a.value.as_ref()) {
+                    if let Some(table) = self.table_object(call) {
+                        self.tables.insert(target.id.to_string(), table);
+                    }
+                }
+                // `obj.field = value` writes a field of a row of unknown table.
+                for target in &a.targets {
+                    if let Expr::Attribute(attr) = target {
+                        if matches!(attr.value.as_ref(), Expr::Name(_)) {
+                            let field = Name::new(attr.attr.id.as_str(), span(attr.attr.range));
+                            let table = Name::new("", field.span);
+                            let s = field.span;
+                            self.push(FactKind::FieldWrite { table, field, upsert: false }, s);
+                        }
+                    }
+                }
+            }
+            Stmt::FunctionDef(f) => {
+                // Names bound inside a function are its own.
+                let outer = self.scope.enter_function();
+                for s in &f.body {
+                    self.scope.bind(s);
+                }
+                walk_stmt(self, stmt);
+                self.scope.leave_function(outer);
+                self.statement = saved;
+                return;
+            }
+            _ => {}
+        }
+        walk_stmt(self, stmt);
+        self.statement = saved;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(call) = expr {
+            self.call(call);
+        }
+        walk_expr(self, expr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(src: &str) -> Vec<String> {
+        let out = lower(src, SqlDialect::Postgres);
+        out.facts
+            .iter()
+            .filter_map(|f| {
+                let at = &src[f.span.start..f.span.end];
+                Some(match &f.kind {
+                    FactKind::TableSchema { table, action } => match action {
+                        TableAction::Rename { to } => format!("table {} rename->{} @{at}", table.norm, to.norm),
+                        other => format!("table {} {other:?} @{at}", table.norm),
+                    },
+                    FactKind::ColumnSchema { table, column, action } => match action {
+                        ColumnAction::Rename { to } => {
+                            format!("column {}.{} rename->{} @{at}", table.norm, column.norm, to.norm)
+                        }
+                        other => format!("column {}.{} {other:?} @{at}", table.norm, column.norm),
+                    },
+                    FactKind::Call { callee, resolved, .. } => format!("call {callee} {resolved} @{at}"),
+                    FactKind::FieldWrite { table, field, .. } => format!("write {}.{} @{at}", table.norm, field.norm),
+                    FactKind::RowInsert { table, .. } => format!("insert {} @{at}", table.norm),
+                    FactKind::TableAccess { table, mode } => format!("access {} {mode:?} @{at}", table.norm),
+                    FactKind::Unparsable { message } => format!("unparsable {message}"),
+                    _ => return None,
+                })
+            })
+            .filter(|s| {
+                !s.starts_with("call ") || s.contains("bcrypt") || s.contains("passlib") || s.contains("helper")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn alembic_operations_become_schema_facts() {
+        let src = r#"
+from alembic import op as alembic_op
+import sqlalchemy as sa
+from sqlalchemy import Column, String
+T = "userbase"
+
+def upgrade():
+    alembic_op.add_column(T, Column("mfa_secret", String()))
+    alembic_op.alter_column("userbase", "notes", new_column_name="password_hash")
+    alembic_op.drop_column(table_name="userbase", column_name="legacy")
+    alembic_op.create_table("tmp", sa.Column("id", sa.Integer()), sa.Column("totp_secret", sa.String()))
+    alembic_op.rename_table("tmp", "userbase")
+    with alembic_op.batch_alter_table("userbase") as batch_op:
+        batch_op.add_column(sa.Column("last_login", sa.DateTime()))
+"#;
+        let got: Vec<String> = facts(src).into_iter().filter(|f| !f.starts_with("call")).collect();
+        assert_eq!(
+            got,
+            vec![
+                "table userbase Alter @T",
+                "column userbase.mfa_secret Add @\"mfa_secret\"",
+                "table userbase Alter @\"userbase\"",
+                "column userbase.notes rename->password_hash @\"notes\"",
+                "table userbase Alter @\"userbase\"",
+                "column userbase.legacy Drop @\"legacy\"",
+                "table tmp Create @\"tmp\"",
+                "column tmp.id Add @\"id\"",
+                "column tmp.totp_secret Add @\"totp_secret\"",
+                "table tmp rename->userbase @\"tmp\"",
+                "table userbase Alter @\"userbase\"",
+                "column userbase.last_login Add @\"last_login\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn sql_in_strings_keeps_its_positions() {
+        let src = "from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n    op.execute(sa.text(\"UPDATE userbase SET email = lower(email)\"))\n";
+        let got = facts(src);
+        assert!(got.contains(&"write userbase.email @email".to_string()), "{got:?}");
+        assert_eq!(got.iter().filter(|g| g.starts_with("write")).count(), 1, "lowered once: {got:?}");
+    }
+
+    #[test]
+    fn imports_resolve_calls_and_same_names_elsewhere_do_not() {
+        let src = "import bcrypt as b\nfrom passlib.context import CryptContext\nfrom mylib import checkpw\nctx = CryptContext()\n\ndef f(p, h):\n    b.checkpw(p, h)\n    ctx.verify(p, h)\n    checkpw(p, h)\n";
+        let got = facts(src);
+        assert!(got.contains(&"call bcrypt.checkpw true @checkpw".to_string()), "{got:?}");
+        assert!(got.contains(&"call passlib.context.CryptContext.verify true @verify".to_string()), "{got:?}");
+        let out = lower(src, SqlDialect::Postgres);
+        assert!(out
+            .facts
+            .iter()
+            .any(|f| matches!(&f.kind, FactKind::Call { callee, .. } if callee == "mylib.checkpw")));
+    }
+
+    #[test]
+    fn models_declare_their_table_and_columns() {
+        let src = "from sqlalchemy import Column, String\nfrom sqlalchemy.orm import Mapped, mapped_column\n\nclass User(Base):\n    __tablename__ = \"userbase\"\n    id = Column(String, primary_key=True)\n    mfa_secret: Mapped[str] = mapped_column(String)\n    legacy = Column(\"password_hash\", String)\n";
+        let got: Vec<String> = facts(src).into_iter().filter(|f| !f.starts_with("call")).collect();
+        assert_eq!(
+            got,
+            vec![
+                "table userbase Declare @\"userbase\"",
+                "column userbase.id Declare @id",
+                "column userbase.mfa_secret Declare @mfa_secret",
+                "column userbase.password_hash Declare @\"password_hash\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_and_the_rest_is_read() {
+        let src = "from alembic import op\nimport sqlalchemy as sa\ndef upgrade():\n    x = (\n\ndef downgrade():\n    op.add_column('userbase', sa.Column('mfa_secret', sa.String()))\n";
+        let got = facts(src);
+        assert!(got[0].starts_with("unparsable cannot parse"), "{got:?}");
+        assert!(got.iter().any(|g| g.contains("mfa_secret")), "{got:?}");
+    }
+}
