@@ -13,6 +13,7 @@ use crate::discover::{self, Candidate, DiscoverError, WalkOptions};
 use crate::facts::{Fact, FactKind, FileFacts};
 use crate::frontend;
 use crate::git::{self, GitError};
+use crate::models::ModelMap;
 use crate::paths::{absolute, display_path, slash_path};
 use crate::policy::names::PolicyPath;
 use crate::policy::{Origin, Policy};
@@ -140,7 +141,13 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
     let roots = project_roots(settings);
     let ctx = Pipeline { policy: &settings.policy, cwd: &settings.cwd, roots: &roots };
 
-    let results: Vec<FileResult> = files.par_iter().map(|c| ctx.analyse(c)).collect();
+    // Two phases: models declared in one file are used in others.
+    let lowered: Vec<Lowered> = files.par_iter().map(|c| ctx.lower(c)).collect();
+    let mut models = ModelMap::default();
+    for l in &lowered {
+        models.add(&l.facts.facts, l.service);
+    }
+    let results: Vec<FileResult> = lowered.into_par_iter().map(|l| ctx.judge(l, &models)).collect();
 
     let mut report = Report { files_scanned: files.len(), ..Report::default() };
     let mut tables_seen = BTreeSet::new();
@@ -236,6 +243,15 @@ struct Pipeline<'a> {
     roots: &'a [PathBuf],
 }
 
+/// A file read and lowered, waiting for the model map to be complete.
+struct Lowered {
+    display: String,
+    file: SourceFile,
+    facts: FileFacts,
+    matched: PolicyPath,
+    service: Option<usize>,
+}
+
 struct FileResult {
     display: String,
     /// The file's text, kept only when there are findings to draw.
@@ -278,7 +294,8 @@ fn read_text(path: &Path) -> Result<String, (String, usize, String)> {
 }
 
 impl Pipeline<'_> {
-    fn analyse(&self, c: &Candidate) -> FileResult {
+    /// Phase one: read and lower a file.
+    fn lower(&self, c: &Candidate) -> Lowered {
         let abs = absolute(self.cwd, &c.path);
         let display = display_path(self.cwd, &c.path);
         let matched = policy_path(self.roots, &abs);
@@ -300,6 +317,13 @@ impl Pipeline<'_> {
             }
         };
         let service = self.policy.service_of(&matched);
+        Lowered { display, file, facts, matched, service }
+    }
+
+    /// Phase two: with every file's models known, judge one file.
+    fn judge(&self, lowered: Lowered, models: &ModelMap) -> FileResult {
+        let Lowered { display, file, mut facts, matched, service } = lowered;
+        models.resolve(&mut facts.facts, service);
         let fctx = FileContext { policy: self.policy, service, sync: self.policy.is_sync(&matched) };
         let mut violations = rules::check_file(&fctx, &facts.facts);
         let mut sups = suppress::parse(&facts.comments, &file);
@@ -342,6 +366,7 @@ fn tables_of(facts: &[Fact]) -> Vec<String> {
     let mut out = Vec::new();
     for f in facts {
         match &f.kind {
+            FactKind::Model { table, .. } => out.push(table.norm.clone()),
             FactKind::TableSchema { table, action } => {
                 out.push(table.norm.clone());
                 if let crate::facts::TableAction::Rename { to } = action {

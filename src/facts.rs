@@ -145,6 +145,36 @@ pub enum FactKind {
         /// Which language's function lists apply.
         language: CodeLanguage,
     },
+    /// A class maps the rows of a table (an ORM model). Model facts of other
+    /// files are resolved against these before rules run.
+    Model {
+        /// The class's name.
+        class: String,
+        /// The table it maps.
+        table: Name,
+    },
+    /// A field of an instance of a model class is assigned.
+    ModelWrite {
+        /// The class's name.
+        model: String,
+        /// The field.
+        field: Name,
+    },
+    /// A field of an instance of a model class is read.
+    ModelRead {
+        /// The class's name.
+        model: String,
+        /// The field.
+        field: Name,
+    },
+    /// An instance of a model class is created and added to a session: a
+    /// new row. The fact's span is the class name at the constructor.
+    ModelCreate {
+        /// The class's name.
+        model: String,
+        /// The fields given to the constructor.
+        columns: Vec<Name>,
+    },
     /// An environment file sets a variable.
     EnvVar {
         /// The variable, case kept as written in `norm` is lower-cased; see `raw`.
@@ -239,6 +269,9 @@ impl FileFacts {
                     name(field);
                 }
                 FactKind::EnvVar { name: n, .. } => name(n),
+                FactKind::Model { table, .. } => name(table),
+                FactKind::ModelWrite { field, .. } | FactKind::ModelRead { field, .. } => name(field),
+                FactKind::ModelCreate { columns, .. } => columns.iter_mut().for_each(name),
                 FactKind::Unparsable { .. } | FactKind::Call { .. } => {}
             }
         }

@@ -54,6 +54,7 @@ pub fn lower(text: &str, dialect: SqlDialect) -> FileFacts {
         batch: HashMap::new(),
         tables: HashMap::new(),
         statement: 0,
+        types: HashMap::new(),
         seen_sql: Default::default(),
     };
     for stmt in &module.body {
@@ -85,6 +86,22 @@ const ALEMBIC_OPS: &[&str] = &[
     "execute",
 ];
 
+/// What a variable holds: an instance of a class (by its name), and where
+/// it was constructed, with the fields given, if it was built here.
+#[derive(Debug, Clone)]
+struct Typed {
+    class: String,
+    ctor: Option<(Span, Vec<Name>)>,
+}
+
+/// Methods whose first argument names the model class queried
+/// (`db.query(User)`, `session.get(User, id)`, `select(User)`).
+const QUERY_METHODS: &[&str] = &["query", "get", "select", "get_or_404", "scalars", "exec"];
+
+fn is_class_name(name: &str) -> bool {
+    name.chars().next().is_some_and(char::is_uppercase)
+}
+
 struct Lowerer<'t> {
     text: &'t str,
     dialect: SqlDialect,
@@ -96,6 +113,8 @@ struct Lowerer<'t> {
     tables: HashMap<String, Name>,
     /// Start of the statement being lowered (for suppressions above it).
     statement: usize,
+    /// Variables known to hold a model-class instance (in the current function).
+    types: HashMap<String, Typed>,
     /// Literals already lowered as SQL (`execute(text("..."))` meets the
     /// literal twice: through `execute` and through `text`).
     seen_sql: std::collections::HashSet<usize>,
@@ -298,6 +317,91 @@ impl Lowerer<'_> {
         (self.text.get(start..end)? == lit.value.to_str()).then_some(start)
     }
 
+    /// The class an expression evaluates to an instance of, if it is plain:
+    /// a constructor call `User(...)`, or a query for a class
+    /// (`db.query(User).filter(...).first()`, `await session.get(User, id)`).
+    fn type_of(&self, expr: &Expr) -> Option<Typed> {
+        match expr {
+            Expr::Await(a) => self.type_of(&a.value),
+            Expr::Call(call) => {
+                let r = self.scope.resolve(&call.func).unwrap_or(scope::Resolved { path: String::new(), known: false });
+                let tail = r.path.rsplit('.').next().unwrap_or(&r.path);
+                if r.known && is_class_name(tail) {
+                    let at = match call.func.as_ref() {
+                        Expr::Attribute(a) => span(a.attr.range),
+                        other => span(other.range()),
+                    };
+                    let fields = call
+                        .arguments
+                        .keywords
+                        .iter()
+                        .filter_map(|k| k.arg.as_ref().map(|a| Name::new(a.id.as_str(), span(a.range))))
+                        .collect();
+                    return Some(Typed { class: tail.to_string(), ctor: Some((at, fields)) });
+                }
+                self.queried_class(expr).map(|class| Typed { class, ctor: None })
+            }
+            Expr::Attribute(_) => self.queried_class(expr).map(|class| Typed { class, ctor: None }),
+            _ => None,
+        }
+    }
+
+    /// The class named by the first query method found down a call chain.
+    fn queried_class(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Call(call) => {
+                let tail = match call.func.as_ref() {
+                    Expr::Attribute(a) => Some(a.attr.id.as_str()),
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                };
+                if tail.is_some_and(|t| QUERY_METHODS.contains(&t)) {
+                    if let Some(first) = call.arguments.args.first() {
+                        if let Some(class) = self.class_ref(first) {
+                            return Some(class);
+                        }
+                    }
+                }
+                call.arguments
+                    .args
+                    .first()
+                    .and_then(|a| self.queried_class(a))
+                    .or_else(|| self.queried_class(&call.func))
+            }
+            Expr::Attribute(a) => self.queried_class(&a.value),
+            Expr::Await(a) => self.queried_class(&a.value),
+            _ => None,
+        }
+    }
+
+    /// A reference to a class by name (`User`, `models.User`).
+    fn class_ref(&self, expr: &Expr) -> Option<String> {
+        let r = self.scope.resolve(expr)?;
+        let tail = r.path.rsplit('.').next().unwrap_or(&r.path);
+        (matches!(expr, Expr::Name(_) | Expr::Attribute(_)) && is_class_name(tail)).then(|| tail.to_string())
+    }
+
+    /// `session.add(obj)`, `add_all([...])`, `merge(obj)`: rows created.
+    fn session_add(&mut self, call: &ExprCall) {
+        let mut items: Vec<&Expr> = Vec::new();
+        for arg in call.arguments.args.iter() {
+            match arg {
+                Expr::List(l) => items.extend(l.elts.iter()),
+                Expr::Tuple(t) => items.extend(t.elts.iter()),
+                other => items.push(other),
+            }
+        }
+        for item in items {
+            let typed = match item {
+                Expr::Name(n) => self.types.get(n.id.as_str()).cloned(),
+                other => self.type_of(other),
+            };
+            if let Some(Typed { class, ctor: Some((at, fields)) }) = typed {
+                self.push(FactKind::ModelCreate { model: class, columns: fields }, at);
+            }
+        }
+    }
+
     fn call(&mut self, call: &ExprCall) {
         let Some(resolved) = self.scope.resolve(&call.func) else { return };
         let name_span = match call.func.as_ref() {
@@ -329,6 +433,8 @@ impl Lowerer<'_> {
                     }
                 }
             }
+        } else if !resolved.known && matches!(tail, "add" | "add_all" | "merge") {
+            self.session_add(call);
         } else if tail == "execute" || tail == "executemany" || tail == "exec_driver_sql" || tail == "text" {
             if let Some(first) = call.arguments.args.first() {
                 self.embedded_sql(first);
@@ -337,7 +443,7 @@ impl Lowerer<'_> {
     }
 
     /// A SQLAlchemy model class: `__tablename__` plus its column attributes.
-    fn model(&mut self, body: &[Stmt]) {
+    fn model(&mut self, class: &str, body: &[Stmt]) {
         let mut table = None;
         for stmt in body {
             if let Stmt::Assign(a) = stmt {
@@ -349,6 +455,8 @@ impl Lowerer<'_> {
             }
         }
         let Some(table) = table else { return };
+        let s = table.span;
+        self.push(FactKind::Model { class: class.to_string(), table: table.clone() }, s);
         self.table_schema(table.clone(), TableAction::Declare);
         for stmt in body {
             let (target, value) = match stmt {
@@ -384,7 +492,7 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
         let saved = self.statement;
         self.statement = stmt.range().start().to_usize();
         match stmt {
-            Stmt::ClassDef(c) => self.model(&c.body),
+            Stmt::ClassDef(c) => self.model(c.name.id.as_str(), &c.body),
             Stmt::With(w) => {
                 for item in &w.items {
                     if let (Expr::Call(call), Some(Expr::Name(alias))) =
@@ -407,25 +515,53 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
                         self.tables.insert(target.id.to_string(), table);
                     }
                 }
-                // `obj.field = value` writes a field of a row of unknown table.
+                if let [Expr::Name(target)] = a.targets.as_slice() {
+                    match self.type_of(&a.value) {
+                        Some(t) => self.types.insert(target.id.to_string(), t),
+                        None => self.types.remove(target.id.as_str()),
+                    };
+                }
+                // `obj.field = value`: a field write of the object's model, or
+                // of a row of unknown table.
                 for target in &a.targets {
                     if let Expr::Attribute(attr) = target {
-                        if matches!(attr.value.as_ref(), Expr::Name(_)) {
+                        if let Expr::Name(obj) = attr.value.as_ref() {
                             let field = Name::new(attr.attr.id.as_str(), span(attr.attr.range));
-                            let table = Name::new("", field.span);
                             let s = field.span;
-                            self.push(FactKind::FieldWrite { table, field, upsert: false }, s);
+                            let kind = match self.types.get(obj.id.as_str()) {
+                                Some(t) => FactKind::ModelWrite { model: t.class.clone(), field },
+                                None => FactKind::FieldWrite { table: Name::new("", s), field, upsert: false },
+                            };
+                            self.push(kind, s);
                         }
                     }
+                }
+                // The targets themselves are stores, not reads.
+                self.visit_expr(&a.value);
+                self.statement = saved;
+                return;
+            }
+            Stmt::For(f) => {
+                if let (Expr::Name(target), Some(class)) = (f.target.as_ref(), self.queried_class(&f.iter)) {
+                    self.types.insert(target.id.to_string(), Typed { class, ctor: None });
                 }
             }
             Stmt::FunctionDef(f) => {
                 // Names bound inside a function are its own.
                 let outer = self.scope.enter_function();
+                let outer_types = std::mem::take(&mut self.types);
                 for s in &f.body {
                     self.scope.bind(s);
                 }
+                // `def handler(user: User)`: the parameter holds a User.
+                let params = f.parameters.posonlyargs.iter().chain(&f.parameters.args).chain(&f.parameters.kwonlyargs);
+                for p in params {
+                    if let Some(class) = p.parameter.annotation.as_deref().and_then(|a| self.class_ref(a)) {
+                        self.types.insert(p.parameter.name.id.to_string(), Typed { class, ctor: None });
+                    }
+                }
                 walk_stmt(self, stmt);
+                self.types = outer_types;
                 self.scope.leave_function(outer);
                 self.statement = saved;
                 return;
@@ -437,8 +573,20 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
-        if let Expr::Call(call) = expr {
-            self.call(call);
+        match expr {
+            Expr::Call(call) => self.call(call),
+            // `user.hashed_password` read from a model instance.
+            Expr::Attribute(a) => {
+                if let Expr::Name(obj) = a.value.as_ref() {
+                    if let Some(t) = self.types.get(obj.id.as_str()) {
+                        let field = Name::new(a.attr.id.as_str(), span(a.attr.range));
+                        let s = field.span;
+                        let model = t.class.clone();
+                        self.push(FactKind::ModelRead { model, field }, s);
+                    }
+                }
+            }
+            _ => {}
         }
         walk_expr(self, expr);
     }
@@ -558,5 +706,62 @@ def upgrade():
         let got = facts(src);
         assert!(got[0].starts_with("unparsable cannot parse"), "{got:?}");
         assert!(got.iter().any(|g| g.contains("mfa_secret")), "{got:?}");
+    }
+}
+
+#[cfg(test)]
+mod typing_tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<String> {
+        lower(src, SqlDialect::Postgres)
+            .facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::Model { class, table } => Some(format!("model {class}={}", table.norm)),
+                FactKind::ModelWrite { model, field } => Some(format!("write {model}.{}", field.norm)),
+                FactKind::ModelRead { model, field } => Some(format!("read {model}.{}", field.norm)),
+                FactKind::ModelCreate { model, columns } => Some(format!(
+                    "create {model}({}) @{}",
+                    columns.iter().map(|c| c.norm.as_str()).collect::<Vec<_>>().join(","),
+                    &src[f.span.start..f.span.end]
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn instances_are_typed_by_constructor_query_parameter_and_loop() {
+        let src = r#"
+from app.models import User
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+def f(db, uid, other: User):
+    u = db.query(User).filter(User.id == uid).first()
+    u.email = "x"
+    print(u.hashed_password)
+    other.plan_tier = "pro"
+    for row in db.query(User).all():
+        row.role = "a"
+    new = User(id=1, email="e")
+    db.add(new)
+    db.add_all([User(id=2)])
+    plain = make_thing()
+    plain.email = "not a model"
+"#;
+        assert_eq!(
+            kinds(src),
+            vec![
+                "model Invoice=invoices",
+                "write User.email",
+                "read User.hashed_password",
+                "write User.plan_tier",
+                "write User.role",
+                "create User(id,email) @User",
+                "create User(id) @User",
+            ]
+        );
     }
 }

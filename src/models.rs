@@ -1,0 +1,116 @@
+//! ORM models across the tree: which class maps which table, so a model
+//! used in one file is known by the table it was declared for in another.
+//!
+//! Front ends report `Model` facts (a class and its table) and model-level
+//! facts (`ModelWrite`, `ModelRead`, `ModelCreate`) that name a class. After
+//! every file is lowered, [`ModelMap::resolve`] turns the latter into the
+//! table-level facts rules judge. Language-neutral: a class is just a name.
+
+use std::collections::HashMap;
+
+use crate::facts::{AccessMode, Fact, FactKind, Name};
+
+/// Every model class of the checked tree.
+#[derive(Debug, Default)]
+pub struct ModelMap {
+    /// class → (table, service of the declaring file), in file order.
+    classes: HashMap<String, Vec<(String, Option<usize>)>>,
+}
+
+impl ModelMap {
+    /// Record the model declarations of one file.
+    pub fn add(&mut self, facts: &[Fact], service: Option<usize>) {
+        for f in facts {
+            if let FactKind::Model { class, table } = &f.kind {
+                self.classes.entry(class.clone()).or_default().push((table.norm.clone(), service));
+            }
+        }
+    }
+
+    /// The table a class maps, seen from a file of `service`: the only one,
+    /// or the one declared in that service's files when names collide
+    /// (a `User` over `users` in the auth service, one over `userbase` in
+    /// the backend). Ambiguous or unknown classes map to nothing.
+    pub fn table_of(&self, class: &str, service: Option<usize>) -> Option<&str> {
+        let candidates = self.classes.get(class)?;
+        let all: Vec<&str> = candidates.iter().map(|(t, _)| t.as_str()).collect();
+        let own: Vec<&str> = candidates.iter().filter(|(_, s)| *s == service).map(|(t, _)| t.as_str()).collect();
+        only_one(all).or_else(|| only_one(own))
+    }
+}
+
+/// The table when a list names exactly one (possibly several times).
+fn only_one(mut tables: Vec<&str>) -> Option<&str> {
+    tables.sort_unstable();
+    tables.dedup();
+    match tables.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+impl ModelMap {
+    /// Replace model-level facts with table-level ones. A field of a class
+    /// that maps no known table is still a field write (password rules need
+    /// no table); reads and creations of unknown classes are dropped.
+    pub fn resolve(&self, facts: &mut Vec<Fact>, service: Option<usize>) {
+        if !facts.iter().any(|f| {
+            matches!(f.kind, FactKind::ModelWrite { .. } | FactKind::ModelRead { .. } | FactKind::ModelCreate { .. })
+        }) {
+            return;
+        }
+        let mut out = Vec::with_capacity(facts.len());
+        for fact in facts.drain(..) {
+            let table_of = |class: &str, span| Name::new(self.table_of(class, service).unwrap_or(""), span);
+            let (span, statement_start) = (fact.span, fact.statement_start);
+            let at = |kind| Fact { kind, span, statement_start };
+            match fact.kind {
+                FactKind::ModelWrite { model, field } => {
+                    let table = table_of(&model, field.span);
+                    out.push(at(FactKind::FieldWrite { table, field, upsert: false }));
+                }
+                FactKind::ModelRead { model, field } => {
+                    let table = table_of(&model, field.span);
+                    if !table.norm.is_empty() {
+                        out.push(at(FactKind::FieldRead { table, field }));
+                    }
+                }
+                FactKind::ModelCreate { model, columns } => {
+                    let table = table_of(&model, span);
+                    if !table.norm.is_empty() {
+                        out.push(at(FactKind::TableAccess { table: table.clone(), mode: AccessMode::Write }));
+                        out.push(at(FactKind::RowInsert { table, columns }));
+                    }
+                }
+                kind => out.push(at(kind)),
+            }
+        }
+        *facts = out;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn model(class: &str, table: &str) -> Fact {
+        Fact {
+            kind: FactKind::Model { class: class.into(), table: Name::new(table, Span::default()) },
+            span: Span::default(),
+            statement_start: 0,
+        }
+    }
+
+    #[test]
+    fn colliding_class_names_resolve_within_the_service() {
+        let mut map = ModelMap::default();
+        map.add(&[model("User", "users")], Some(0));
+        map.add(&[model("User", "userbase"), model("Invoice", "invoices")], Some(1));
+        assert_eq!(map.table_of("User", Some(1)), Some("userbase"));
+        assert_eq!(map.table_of("User", Some(0)), Some("users"));
+        assert_eq!(map.table_of("User", None), None);
+        assert_eq!(map.table_of("Invoice", Some(0)), Some("invoices"));
+        assert_eq!(map.table_of("Nope", Some(1)), None);
+    }
+}
