@@ -13,6 +13,7 @@ use crate::discover::{self, Candidate, DiscoverError, WalkOptions};
 use crate::facts::{Fact, FactKind, FileFacts};
 use crate::frontend;
 use crate::git::{self, GitError};
+use crate::migrations;
 use crate::models::ModelMap;
 use crate::paths::{absolute, display_path, slash_path};
 use crate::policy::names::PolicyPath;
@@ -144,9 +145,23 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
     // Two phases: models declared in one file are used in others.
     let lowered: Vec<Lowered> = files.par_iter().map(|c| ctx.lower(c)).collect();
     let mut models = ModelMap::default();
+    let mut revisions = Vec::new();
     for l in &lowered {
         models.add(&l.facts.facts, l.service);
+        for f in &l.facts.facts {
+            if let FactKind::Revision { id, parents } = &f.kind {
+                revisions.push(migrations::Migration {
+                    path: l.display.clone(),
+                    id: id.clone(),
+                    parents: parents.clone(),
+                });
+            }
+        }
     }
+    // A partial view (--base, or files named one by one as pre-commit does)
+    // would show every graph as broken.
+    let whole_tree = settings.base.is_none() && settings.paths.iter().all(|p| p.is_dir());
+    let graph_notices = if whole_tree { migrations::check_graphs(&revisions) } else { Vec::new() };
     let results: Vec<FileResult> = lowered.into_par_iter().map(|l| ctx.judge(l, &models)).collect();
 
     let mut report = Report { files_scanned: files.len(), ..Report::default() };
@@ -189,6 +204,7 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
             });
         }
     }
+    report.notices.extend(graph_notices);
     if let Some(first) = orphans.first() {
         // Without a default service these files are judged only for parse
         // errors and suppressions: say so rather than pass them quietly.

@@ -175,6 +175,14 @@ pub enum FactKind {
         /// The fields given to the constructor.
         columns: Vec<Name>,
     },
+    /// The file is a migration in a revision graph (Alembic's `revision` and
+    /// `down_revision`).
+    Revision {
+        /// This migration's id.
+        id: String,
+        /// The ids it follows (none for the first, several for a merge).
+        parents: Vec<String>,
+    },
     /// An environment file sets a variable.
     EnvVar {
         /// The variable, case kept as written in `norm` is lower-cased; see `raw`.
@@ -272,7 +280,7 @@ impl FileFacts {
                 FactKind::Model { table, .. } => name(table),
                 FactKind::ModelWrite { field, .. } | FactKind::ModelRead { field, .. } => name(field),
                 FactKind::ModelCreate { columns, .. } => columns.iter_mut().for_each(name),
-                FactKind::Unparsable { .. } | FactKind::Call { .. } => {}
+                FactKind::Unparsable { .. } | FactKind::Call { .. } | FactKind::Revision { .. } => {}
             }
         }
         for c in &mut self.comments {

@@ -13,6 +13,7 @@ pub mod discover;
 pub mod facts;
 pub mod frontend;
 pub mod git;
+pub mod migrations;
 pub mod models;
 pub mod paths;
 pub mod policy;

@@ -1233,3 +1233,22 @@ fn a_dangling_link_to_a_file_out_of_scope_is_only_a_notice() {
     assert_eq!(codes(&json(&out)), Vec::<String>::new());
     assert!(out.stderr.contains("docs/README.md"), "{}", out.stderr);
 }
+
+#[test]
+fn broken_alembic_revision_graphs_are_warnings() {
+    let dir = tree(&[
+        ("backend/alembic/versions/a1.py", "revision = \"a1\"\ndown_revision = None\n"),
+        ("backend/alembic/versions/b2.py", "revision = \"b2\"\ndown_revision = \"a1\"\n"),
+        ("backend/alembic/versions/c3.py", "revision = \"c3\"\ndown_revision = \"a1\"\n"),
+        ("backend/alembic/versions/d4.py", "revision = \"d4\"\ndown_revision = (\"zz\", \"b2\")\n"),
+        ("auth_service/alembic/versions/x1.py", "revision = \"x1\"\ndown_revision = None\n"),
+    ]);
+    let out = run(dir.path(), &["check"]);
+    assert_eq!(out.code, 0, "warnings do not fail the check: {}", out.stderr);
+    assert!(out.stderr.contains("d4.py: revision `d4` follows `zz`"), "{}", out.stderr);
+    assert!(out.stderr.contains("2 heads (c3, d4)"), "{}", out.stderr);
+    assert!(!out.stderr.contains("auth_service/alembic/versions/: "), "{}", out.stderr);
+    // Files named one by one are a partial view: no graph warnings.
+    let out = run(dir.path(), &["check", "backend/alembic/versions/d4.py"]);
+    assert!(!out.stderr.contains("heads") && !out.stderr.contains("follows"), "{}", out.stderr);
+}

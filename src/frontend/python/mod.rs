@@ -45,6 +45,7 @@ pub fn lower(text: &str, dialect: SqlDialect) -> FileFacts {
         out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
     }
     let Mod::Module(module) = parsed.syntax() else { return out };
+    revision(&module.body, &mut out);
     let scope = Scope::of_module(&module.body);
     let mut lowerer = Lowerer {
         text,
@@ -61,6 +62,49 @@ pub fn lower(text: &str, dialect: SqlDialect) -> FileFacts {
         lowerer.visit_stmt(stmt);
     }
     lowerer.out
+}
+
+/// Alembic's module-level `revision = "..."` and `down_revision = "..." |
+/// None | ("a", "b")`, as a `Revision` fact at the `revision` assignment.
+fn revision(body: &[Stmt], out: &mut FileFacts) {
+    let mut id = None;
+    let mut parents = None;
+    for stmt in body {
+        let (target, value) = match stmt {
+            Stmt::Assign(a) => match a.targets.as_slice() {
+                [Expr::Name(t)] => (t, a.value.as_ref()),
+                _ => continue,
+            },
+            Stmt::AnnAssign(a) => match (a.target.as_ref(), a.value.as_deref()) {
+                (Expr::Name(t), Some(v)) => (t, v),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let strings = |e: &Expr| -> Option<Vec<String>> {
+            match e {
+                Expr::StringLiteral(s) => Some(vec![s.value.to_str().to_string()]),
+                Expr::NoneLiteral(_) => Some(Vec::new()),
+                Expr::Tuple(t) => t
+                    .elts
+                    .iter()
+                    .map(|x| match x {
+                        Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => None,
+            }
+        };
+        match target.id.as_str() {
+            "revision" => id = strings(value).and_then(|v| v.into_iter().next()).map(|v| (v, span(stmt.range()))),
+            "down_revision" => parents = strings(value),
+            _ => {}
+        }
+    }
+    if let (Some((id, at)), Some(parents)) = (id, parents) {
+        out.push(FactKind::Revision { id, parents }, at, at.start);
+    }
 }
 
 fn span(r: TextRange) -> Span {
