@@ -167,6 +167,12 @@ pub enum FactKind {
         /// The field.
         field: Name,
     },
+    /// Rows of a model class are queried (`db.query(User)`, `select(User)`).
+    /// The fact's span is the class name.
+    ModelQuery {
+        /// The class's name.
+        model: String,
+    },
     /// An instance of a model class is created and added to a session: a
     /// new row. The fact's span is the class name at the constructor.
     ModelCreate {
@@ -280,7 +286,10 @@ impl FileFacts {
                 FactKind::Model { table, .. } => name(table),
                 FactKind::ModelWrite { field, .. } | FactKind::ModelRead { field, .. } => name(field),
                 FactKind::ModelCreate { columns, .. } => columns.iter_mut().for_each(name),
-                FactKind::Unparsable { .. } | FactKind::Call { .. } | FactKind::Revision { .. } => {}
+                FactKind::Unparsable { .. }
+                | FactKind::Call { .. }
+                | FactKind::Revision { .. }
+                | FactKind::ModelQuery { .. } => {}
             }
         }
         for c in &mut self.comments {

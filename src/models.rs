@@ -54,9 +54,16 @@ impl ModelMap {
     /// that maps no known table is still a field write (password rules need
     /// no table); reads and creations of unknown classes are dropped.
     pub fn resolve(&self, facts: &mut Vec<Fact>, service: Option<usize>) {
-        if !facts.iter().any(|f| {
-            matches!(f.kind, FactKind::ModelWrite { .. } | FactKind::ModelRead { .. } | FactKind::ModelCreate { .. })
-        }) {
+        let model_level = |k: &FactKind| {
+            matches!(
+                k,
+                FactKind::ModelWrite { .. }
+                    | FactKind::ModelRead { .. }
+                    | FactKind::ModelCreate { .. }
+                    | FactKind::ModelQuery { .. }
+            )
+        };
+        if !facts.iter().any(|f| model_level(&f.kind)) {
             return;
         }
         let mut out = Vec::with_capacity(facts.len());
@@ -73,6 +80,12 @@ impl ModelMap {
                     let table = table_of(&model, field.span);
                     if !table.norm.is_empty() {
                         out.push(at(FactKind::FieldRead { table, field }));
+                    }
+                }
+                FactKind::ModelQuery { model } => {
+                    let table = table_of(&model, span);
+                    if !table.norm.is_empty() {
+                        out.push(at(FactKind::TableAccess { table, mode: AccessMode::Read }));
                     }
                 }
                 FactKind::ModelCreate { model, columns } => {

@@ -1252,3 +1252,41 @@ fn broken_alembic_revision_graphs_are_warnings() {
     let out = run(dir.path(), &["check", "backend/alembic/versions/d4.py"]);
     assert!(!out.stderr.contains("heads") && !out.stderr.contains("follows"), "{}", out.stderr);
 }
+
+#[test]
+fn orm_models_are_known_across_files_and_services() {
+    let dir = tree(&[
+        (
+            "auth_service/models.py",
+            "from sqlalchemy import Column, String\nclass Session(Base):\n    __tablename__ = \"sessions\"\n    token = Column(String)\nclass User(Base):\n    __tablename__ = \"users\"\n    hashed_password = Column(String)\n",
+        ),
+        (
+            "backend/app/models.py",
+            "from sqlalchemy import Column, String\nclass User(Base):\n    __tablename__ = \"userbase\"\n    email = Column(String)\n    plan_tier = Column(String)\n",
+        ),
+        (
+            "backend/app/views.py",
+            "from auth_service.models import Session\nfrom app.models import User\n\ndef current(db, token, uid):\n    s = db.query(Session).filter(Session.token == token).first()\n    u = db.query(User).get(uid)\n    u.plan_tier = \"pro\"\n    u.email = \"x@example.com\"\n    db.add(User(id=uid, email=\"e\"))\n",
+        ),
+        (
+            "backend/webhooks/users.py",
+            "from app.models import User\n\ndef created(db, data):\n    user = User(id=data[\"id\"], email=data[\"email\"], plan_tier=\"free\")\n    db.add(user)\n    user.email = data[\"email\"]\n",
+        ),
+    ]);
+    let report = json(&run(dir.path(), &["check", "--format", "json"]));
+    let got: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}:{}", f["code"].as_str().unwrap(), f["path"].as_str().unwrap(), f["line"]))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            "AUTH007 backend/app/views.py:5",
+            "AUTH008 backend/app/views.py:5",
+            "AUTH003 backend/app/views.py:8",
+            "AUTH006 backend/app/views.py:9",
+        ]
+    );
+}

@@ -447,6 +447,23 @@ impl Lowerer<'_> {
     }
 
     fn call(&mut self, call: &ExprCall) {
+        // `db.query(User)`, `select(User)`, `session.get(User, id)`: a query of User's table.
+        let method = match call.func.as_ref() {
+            Expr::Attribute(a) => Some(a.attr.id.as_str()),
+            Expr::Name(n) => Some(n.id.as_str()),
+            _ => None,
+        };
+        if method.is_some_and(|m| QUERY_METHODS.contains(&m)) {
+            if let Some(first) = call.arguments.args.first() {
+                if let Some(model) = self.class_ref(first) {
+                    let at = match first {
+                        Expr::Attribute(a) => span(a.attr.range),
+                        other => span(other.range()),
+                    };
+                    self.push(FactKind::ModelQuery { model }, at);
+                }
+            }
+        }
         let Some(resolved) = self.scope.resolve(&call.func) else { return };
         let name_span = match call.func.as_ref() {
             Expr::Attribute(a) => span(a.attr.range),
