@@ -330,10 +330,24 @@ impl Lowerer<'_> {
             },
             other => other,
         };
-        let Expr::StringLiteral(lit) = expr else { return };
-        if !self.seen_sql.insert(lit.range().start().to_usize()) {
+        if !self.seen_sql.insert(expr.range().start().to_usize()) {
             return;
         }
+        let Expr::StringLiteral(lit) = expr else {
+            // SQL assembled at run time is judged on its constant parts and
+            // is never AUTH010: a value spliced in may be what makes it parse.
+            if let Some(sql) = self.assembled(expr) {
+                let mut facts = sql::lower(&sql, self.dialect);
+                facts.facts.retain(|f| !matches!(f.kind, FactKind::Unparsable { .. }));
+                facts.comments.clear();
+                facts.collapse_to(span(expr.range()));
+                for mut f in facts.facts {
+                    f.statement_start = self.statement;
+                    self.out.facts.push(f);
+                }
+            }
+            return;
+        };
         let sql = lit.value.to_str();
         let mut facts = sql::lower(sql, self.dialect);
         match self.exact_content_start(lit) {
@@ -347,6 +361,37 @@ impl Lowerer<'_> {
             self.out.facts.push(f);
         }
         self.out.comments.extend(facts.comments);
+    }
+
+    /// The constant text of SQL built at run time — f-strings and `+`
+    /// concatenations — with `?` where a value is spliced in.
+    fn assembled(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+            Expr::FString(f) => {
+                let mut out = String::new();
+                for part in f.value.iter() {
+                    match part {
+                        ruff_python_ast::FStringPart::Literal(l) => out.push_str(&l.value),
+                        ruff_python_ast::FStringPart::FString(fs) => {
+                            for el in fs.elements.iter() {
+                                match el {
+                                    ruff_python_ast::InterpolatedStringElement::Literal(l) => out.push_str(&l.value),
+                                    ruff_python_ast::InterpolatedStringElement::Interpolation(_) => out.push('?'),
+                                }
+                            }
+                        }
+                    }
+                }
+                Some(out)
+            }
+            Expr::BinOp(b) if b.op == ruff_python_ast::Operator::Add => {
+                let left = self.assembled(&b.left).unwrap_or_else(|| "?".to_string());
+                let right = self.assembled(&b.right).unwrap_or_else(|| "?".to_string());
+                Some(left + &right)
+            }
+            _ => None,
+        }
     }
 
     /// Where the value of a one-part literal starts in the source, when the
@@ -744,6 +789,15 @@ def upgrade():
             .facts
             .iter()
             .any(|f| matches!(&f.kind, FactKind::Call { callee, .. } if callee == "mylib.checkpw")));
+    }
+
+    #[test]
+    fn sql_assembled_at_run_time_is_judged_on_its_constant_parts() {
+        let src = "def f(cur, uid, cols):\n    cur.execute(f\"SELECT * FROM users WHERE id = {uid}\")\n    cur.execute(\"SELECT \" + cols + \" FROM sessions\")\n    cur.execute(f\"SELEC {cols}\")\n";
+        let got = facts(src);
+        assert!(got.iter().any(|g| g.starts_with("access users Read")), "{got:?}");
+        assert!(got.iter().any(|g| g.starts_with("access sessions Read")), "{got:?}");
+        assert!(got.iter().all(|g| !g.starts_with("unparsable")), "{got:?}");
     }
 
     #[test]
