@@ -16,6 +16,9 @@ pub struct Migration {
     pub parents: Vec<String>,
 }
 
+/// Problems listed one by one per folder before the rest are counted.
+const MAX_LISTED: usize = 3;
+
 /// The folder a migration lives in: one graph per folder.
 fn folder(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
@@ -31,24 +34,34 @@ pub fn check_graphs(migrations: &[Migration]) -> Vec<String> {
     for (dir, ms) in by_folder {
         let ids: BTreeSet<&str> = ms.iter().map(|m| m.id.as_str()).collect();
         let mut with_children = BTreeSet::new();
+        let mut missing = Vec::new();
         for m in &ms {
             for p in &m.parents {
                 if ids.contains(p.as_str()) {
                     with_children.insert(p.as_str());
                 } else {
-                    warnings.push(format!(
+                    missing.push(format!(
                         "{}: revision `{}` follows `{p}`, which no migration in {dir}/ defines (a migration is missing)",
                         m.path, m.id
                     ));
                 }
             }
         }
+        // A folder that is not one graph at all would print a line a file:
+        // the first few say enough.
+        let extra = missing.len().saturating_sub(MAX_LISTED);
+        warnings.extend(missing.into_iter().take(MAX_LISTED));
+        if extra > 0 {
+            warnings.push(format!("{dir}/: {extra} more migrations follow revisions no migration there defines"));
+        }
         let heads: Vec<&str> = ids.iter().copied().filter(|id| !with_children.contains(id)).collect();
         if heads.len() > 1 {
+            let shown: Vec<&str> = heads.iter().copied().take(MAX_LISTED).collect();
+            let more = if heads.len() > MAX_LISTED { ", …" } else { "" };
             warnings.push(format!(
-                "{dir}/: the migrations have {} heads ({}); merge them so they apply in one order",
+                "{dir}/: the migrations have {} heads ({}{more}); merge them so they apply in one order",
                 heads.len(),
-                heads.join(", ")
+                shown.join(", ")
             ));
         }
     }
@@ -77,6 +90,11 @@ mod tests {
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(w[0].contains("`zz`"));
         assert!(w[1].contains("3 heads (b, c, d)"));
+        // Many problems are summed up, not listed one a line.
+        let many: Vec<Migration> = (0..10).map(|i| m(&format!("v/{i}.py"), &format!("r{i}"), &["gone"])).collect();
+        let w = check_graphs(&many);
+        assert_eq!(w.len(), 5, "{w:?}");
+        assert!(w[3].contains("7 more migrations") && w[4].contains("10 heads (r0, r1, r2, …)"), "{w:?}");
         // A merge revision joins the heads.
         let merged = vec![
             m("v/a.py", "a", &[]),

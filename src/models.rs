@@ -50,9 +50,9 @@ fn only_one(mut tables: Vec<&str>) -> Option<&str> {
 }
 
 impl ModelMap {
-    /// Replace model-level facts with table-level ones. A field of a class
-    /// that maps no known table is still a field write (password rules need
-    /// no table); reads and creations of unknown classes are dropped.
+    /// Replace model-level facts with table-level ones. Facts about classes
+    /// that map no known table (request schemas, DTOs) are dropped: a
+    /// `LoginRequest.password` is not a stored password.
     pub fn resolve(&self, facts: &mut Vec<Fact>, service: Option<usize>) {
         let model_level = |k: &FactKind| {
             matches!(
@@ -74,7 +74,9 @@ impl ModelMap {
             match fact.kind {
                 FactKind::ModelWrite { model, field } => {
                     let table = table_of(&model, field.span);
-                    out.push(at(FactKind::FieldWrite { table, field, upsert: false }));
+                    if !table.norm.is_empty() {
+                        out.push(at(FactKind::FieldWrite { table, field, upsert: false }));
+                    }
                 }
                 FactKind::ModelRead { model, field } => {
                     let table = table_of(&model, field.span);

@@ -56,6 +56,7 @@ pub fn lower(text: &str, dialect: SqlDialect) -> FileFacts {
         tables: HashMap::new(),
         statement: 0,
         types: HashMap::new(),
+        current_class: None,
         seen_sql: Default::default(),
     };
     for stmt in &module.body {
@@ -159,6 +160,8 @@ struct Lowerer<'t> {
     statement: usize,
     /// Variables known to hold a model-class instance (in the current function).
     types: HashMap<String, Typed>,
+    /// The class whose body is being lowered, if any.
+    current_class: Option<String>,
     /// Literals already lowered as SQL (`execute(text("..."))` meets the
     /// literal twice: through `execute` and through `text`).
     seen_sql: std::collections::HashSet<usize>,
@@ -598,7 +601,15 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
         let saved = self.statement;
         self.statement = stmt.range().start().to_usize();
         match stmt {
-            Stmt::ClassDef(c) => self.model(c.name.id.as_str(), &c.body),
+            Stmt::ClassDef(c) => {
+                self.model(c.name.id.as_str(), &c.body);
+                // In its methods, `self` is an instance of the class.
+                let outer = self.current_class.replace(c.name.id.to_string());
+                walk_stmt(self, stmt);
+                self.current_class = outer;
+                self.statement = saved;
+                return;
+            }
             Stmt::With(w) => {
                 for item in &w.items {
                     if let (Expr::Call(call), Some(Expr::Name(alias))) =
@@ -627,18 +638,16 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
                         None => self.types.remove(target.id.as_str()),
                     };
                 }
-                // `obj.field = value`: a field write of the object's model, or
-                // of a row of unknown table.
+                // `obj.field = value` on an instance of a class: a field write
+                // of that class's table, once models are known.
                 for target in &a.targets {
                     if let Expr::Attribute(attr) = target {
                         if let Expr::Name(obj) = attr.value.as_ref() {
-                            let field = Name::new(attr.attr.id.as_str(), span(attr.attr.range));
-                            let s = field.span;
-                            let kind = match self.types.get(obj.id.as_str()) {
-                                Some(t) => FactKind::ModelWrite { model: t.class.clone(), field },
-                                None => FactKind::FieldWrite { table: Name::new("", s), field, upsert: false },
-                            };
-                            self.push(kind, s);
+                            if let Some(t) = self.types.get(obj.id.as_str()) {
+                                let field = Name::new(attr.attr.id.as_str(), span(attr.attr.range));
+                                let s = field.span;
+                                self.push(FactKind::ModelWrite { model: t.class.clone(), field }, s);
+                            }
                         }
                     }
                 }
@@ -656,6 +665,9 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
                 // Names bound inside a function are its own.
                 let outer = self.scope.enter_function();
                 let outer_types = std::mem::take(&mut self.types);
+                if let (Some(class), Some(first)) = (&self.current_class, f.parameters.args.first()) {
+                    self.types.insert(first.parameter.name.id.to_string(), Typed { class: class.clone(), ctor: None });
+                }
                 for s in &f.body {
                     self.scope.bind(s);
                 }
@@ -865,6 +877,11 @@ def f(db, uid, other: User):
     db.add_all([User(id=2)])
     plain = make_thing()
     plain.email = "not a model"
+
+class Account(Base):
+    __tablename__ = "userbase"
+    def set_password(self, pw):
+        self.hashed_password = pw
 "#;
         assert_eq!(
             kinds(src),
@@ -876,6 +893,8 @@ def f(db, uid, other: User):
                 "write User.role",
                 "create User(id,email) @User",
                 "create User(id) @User",
+                "model Account=userbase",
+                "write Account.hashed_password",
             ]
         );
     }
