@@ -143,6 +143,21 @@ struct Typed {
 /// (`db.query(User)`, `session.get(User, id)`, `select(User)`).
 const QUERY_METHODS: &[&str] = &["query", "get", "select", "get_or_404", "scalars", "exec"];
 
+/// Whether text begins like a SQL statement (after blanks and `--` comments).
+fn starts_like_sql(text: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "CREATE", "ALTER", "DROP", "TRUNCATE", "MERGE", "COPY",
+        "GRANT", "REVOKE", "REPLACE", "UPSERT", "EXPLAIN", "VALUES", "CALL", "SET", "SHOW", "PRAGMA", "LOCK",
+        "COMMENT", "BEGIN", "COMMIT", "ROLLBACK", "REFRESH", "VACUUM", "ANALYZE", "DO",
+    ];
+    let mut rest = text.trim_start();
+    while let Some(after) = rest.strip_prefix("--") {
+        rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+    }
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    VERBS.iter().any(|v| v.eq_ignore_ascii_case(&word))
+}
+
 fn is_class_name(name: &str) -> bool {
     name.chars().next().is_some_and(char::is_uppercase)
 }
@@ -334,6 +349,19 @@ impl Lowerer<'_> {
             other => other,
         };
         if !self.seen_sql.insert(expr.range().start().to_usize()) {
+            return;
+        }
+        if let Expr::Name(n) = expr {
+            // A module-level constant holding the SQL: judged, pointing at the use.
+            if let Some(sql) = self.scope.constants.get(n.id.as_str()).cloned() {
+                let mut facts = sql::lower(&sql, self.dialect);
+                facts.comments.clear();
+                facts.collapse_to(span(expr.range()));
+                for mut f in facts.facts {
+                    f.statement_start = self.statement;
+                    self.out.facts.push(f);
+                }
+            }
             return;
         }
         let Expr::StringLiteral(lit) = expr else {
@@ -544,9 +572,23 @@ impl Lowerer<'_> {
             }
         } else if !resolved.known && matches!(tail, "add" | "add_all" | "merge") {
             self.session_add(call);
-        } else if tail == "execute" || tail == "executemany" || tail == "exec_driver_sql" || tail == "text" {
+        } else if tail == "text" {
             if let Some(first) = call.arguments.args.first() {
                 self.embedded_sql(first);
+            }
+        } else if tail == "execute" || tail == "executemany" || tail == "exec_driver_sql" {
+            // `.execute` is not only SQL's (GraphQL's `schema.execute("{ q }")`):
+            // a string is SQL when it begins like a SQL statement.
+            if let Some(first) = call.arguments.args.first() {
+                let looks_like_sql = match first {
+                    Expr::Call(_) => true,
+                    other => {
+                        self.assembled(other).or_else(|| self.scope.string(other)).is_some_and(|t| starts_like_sql(&t))
+                    }
+                };
+                if looks_like_sql {
+                    self.embedded_sql(first);
+                }
             }
         }
     }
@@ -575,7 +617,20 @@ impl Lowerer<'_> {
                 },
                 Stmt::AnnAssign(a) => match &a.value {
                     Some(v) => (a.target.as_ref(), v.as_ref()),
-                    None => continue,
+                    // SQLAlchemy 2.0: `mfa_secret: Mapped[str]` alone declares a column.
+                    None => {
+                        let is_mapped = match a.annotation.as_ref() {
+                            Expr::Subscript(sub) => {
+                                self.scope.resolve(&sub.value).is_some_and(|r| r.path.ends_with("Mapped"))
+                            }
+                            _ => false,
+                        };
+                        if let (true, Expr::Name(attr)) = (is_mapped, a.target.as_ref()) {
+                            let column = Name::new(attr.id.as_str(), span(attr.range));
+                            self.column_schema(&table, column, ColumnAction::Declare);
+                        }
+                        continue;
+                    }
                 },
                 _ => continue,
             };
@@ -584,12 +639,13 @@ impl Lowerer<'_> {
             if tail.as_deref() != Some("Column") && tail.as_deref() != Some("mapped_column") {
                 continue;
             }
-            // An explicit column name wins over the attribute's.
+            // An explicit column name (first argument or `name=`) wins over the attribute's.
             let column = call
                 .arguments
                 .args
                 .first()
                 .and_then(|e| self.name_arg(e))
+                .or_else(|| self.keyword(call, "name").and_then(|e| self.name_arg(e)))
                 .unwrap_or_else(|| Name::new(attr.id.as_str(), span(attr.range)));
             self.column_schema(&table, column, ColumnAction::Declare);
         }
@@ -668,9 +724,7 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
                 if let (Some(class), Some(first)) = (&self.current_class, f.parameters.args.first()) {
                     self.types.insert(first.parameter.name.id.to_string(), Typed { class: class.clone(), ctor: None });
                 }
-                for s in &f.body {
-                    self.scope.bind(s);
-                }
+                self.scope.bind_block(&f.body);
                 // `def handler(user: User)`: the parameter holds a User.
                 let params = f.parameters.posonlyargs.iter().chain(&f.parameters.args).chain(&f.parameters.kwonlyargs);
                 for p in params {
@@ -809,6 +863,20 @@ def upgrade():
         let got = facts(src);
         assert!(got.iter().any(|g| g.starts_with("access users Read")), "{got:?}");
         assert!(got.iter().any(|g| g.starts_with("access sessions Read")), "{got:?}");
+        assert!(got.iter().all(|g| !g.starts_with("unparsable")), "{got:?}");
+    }
+
+    #[test]
+    fn more_ways_of_declaring_and_executing() {
+        let src = "from sqlalchemy import Column, String\nfrom sqlalchemy.orm import Mapped\nfrom alembic import op\nSQL = \"ALTER TABLE userbase ADD COLUMN totp_secret text\"\ntry:\n    from passlib.context import CryptContext\nexcept ImportError:\n    CryptContext = None\nclass U(Base):\n    __tablename__ = \"userbase\"\n    mfa_secret: Mapped[str]\n    other = Column(String, name=\"last_login\")\n\ndef upgrade(schema):\n    op.execute(SQL)\n    schema.execute(\"{ hello }\")\n";
+        let got = facts(src);
+        for want in [
+            "column userbase.mfa_secret Declare @mfa_secret",
+            "column userbase.last_login Declare @\"last_login\"",
+            "column userbase.totp_secret Add @SQL",
+        ] {
+            assert!(got.iter().any(|g| g == want), "{want} in {got:?}");
+        }
         assert!(got.iter().all(|g| !g.starts_with("unparsable")), "{got:?}");
     }
 

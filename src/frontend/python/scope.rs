@@ -35,10 +35,38 @@ impl Scope {
     /// Record what the module's top-level statements bind.
     pub fn of_module(body: &[Stmt]) -> Scope {
         let mut scope = Scope::default();
-        for stmt in body {
-            scope.bind(stmt);
-        }
+        scope.bind_block(body);
         scope
+    }
+
+    /// Bind a block's statements, looking into `if`, `try`, `with` and loop
+    /// bodies (`try: import x except ImportError: ...`), not into functions
+    /// or classes.
+    pub fn bind_block(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            self.bind(stmt);
+            match stmt {
+                Stmt::If(s) => {
+                    self.bind_block(&s.body);
+                    for clause in &s.elif_else_clauses {
+                        self.bind_block(&clause.body);
+                    }
+                }
+                Stmt::Try(s) => {
+                    self.bind_block(&s.body);
+                    for handler in &s.handlers {
+                        let ruff_python_ast::ExceptHandler::ExceptHandler(h) = handler;
+                        self.bind_block(&h.body);
+                    }
+                    self.bind_block(&s.orelse);
+                    self.bind_block(&s.finalbody);
+                }
+                Stmt::With(s) => self.bind_block(&s.body),
+                Stmt::For(s) => self.bind_block(&s.body),
+                Stmt::While(s) => self.bind_block(&s.body),
+                _ => {}
+            }
+        }
     }
 
     /// Start a function body: what it binds is dropped by [`Scope::leave_function`].
