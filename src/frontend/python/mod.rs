@@ -357,10 +357,7 @@ impl Lowerer<'_> {
                 let mut facts = sql::lower(&sql, self.dialect);
                 facts.comments.clear();
                 facts.collapse_to(span(expr.range()));
-                for mut f in facts.facts {
-                    f.statement_start = self.statement;
-                    self.out.facts.push(f);
-                }
+                self.adopt(facts);
             }
             return;
         }
@@ -372,10 +369,7 @@ impl Lowerer<'_> {
                 facts.facts.retain(|f| !matches!(f.kind, FactKind::Unparsable { .. }));
                 facts.comments.clear();
                 facts.collapse_to(span(expr.range()));
-                for mut f in facts.facts {
-                    f.statement_start = self.statement;
-                    self.out.facts.push(f);
-                }
+                self.adopt(facts);
             }
             return;
         };
@@ -387,6 +381,11 @@ impl Lowerer<'_> {
             // not map onto the source, so everything points at the string.
             None => facts.collapse_to(span(lit.range())),
         }
+        self.adopt(facts);
+    }
+
+    /// Take facts (and comments) of embedded SQL as part of the current statement.
+    fn adopt(&mut self, facts: FileFacts) {
         for mut f in facts.facts {
             f.statement_start = self.statement;
             self.out.facts.push(f);
