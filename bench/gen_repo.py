@@ -2,13 +2,17 @@
 """Generate a synthetic split-auth repository to benchmark authguard.
 
 The tree has a main-backend subtree (`backend/`) and an auth-service subtree
-(`auth_service/`), with SQL migrations, Python, Rust, dotenv files and files
-authguard does not read (Markdown, JSON, text, PNG-like blobs).
+(`auth_service/`).  `--mix mixed` writes SQL migrations, Python, Rust, dotenv
+files and files authguard does not read (Markdown, JSON, text, PNG-like
+blobs); `--mix sql` only SQL migrations; `--mix python` only Python: Alembic
+migrations (one linear revision chain per versions folder), SQLAlchemy
+models and FastAPI-style handlers.
 
 Violations of the default policy (shared/CONTRACT.md) are planted in SQL and
-.env files only, one finding per planted statement or line; everything else is
-written to be clean under the default policy.  DIR/expected.json records the
-planted findings (count per code, and where), and files/bytes per kind.
+.env files (mixed, sql) or in Python migrations and handlers (python), one
+finding per planted statement, line or call; everything else is written to be
+clean under the default policy.  DIR/expected.json records the planted
+findings (count per code, and where), and files/bytes per kind.
 
 Python 3.11 standard library only.  Output is a pure function of
 (--files, --seed, --mix) and this script's text.
@@ -296,6 +300,56 @@ def plant(code, side, r):
                      ("DB_HOST=main-db.internal", "DB_HOST")])
 
 
+# Python plants (python mix only), each one finding: (text, identifier, import line it needs).
+# The identifier is where authguard points: a name given as a string literal at its opening
+# quote, a call at its method name, SQL in a string at the name inside it.
+# Migration plants are upgrade() lines; handler plants are whole functions.  None has a
+# downgrade counterpart (dropping `sessions` would be a second AUTH002).
+PY_PLANT_FIELDS = ["mfa_secret", "mfa_enabled", "email_verified", "last_login", "failed_login_count",
+                   "account_locked", "totp_secret"]  # auth-owned, none a password field (that is AUTH005's)
+
+
+def py_plant(code, r, k):
+    if code == "AUTH001":
+        f = r.choice(PY_PLANT_FIELDS)
+        return r.choice([
+            (f"    op.add_column(\"userbase\", sa.Column(\"{f}\", sa.Text(), nullable=True))", f'"{f}"', None),
+            (f"    op.add_column(\n        \"userbase\",\n        sa.Column(\"{f}\", sa.Boolean(), "
+             f"nullable=False, server_default=sa.false()),\n    )", f'"{f}"', None)])
+    if code == "AUTH002":
+        t = r.choice(["users", "sessions"])
+        return r.choice([
+            (f"    op.create_table(\n        \"{t}\",\n        sa.Column(\"id\", postgresql.UUID(as_uuid=True), "
+             f"primary_key=True),\n        sa.Column(\"full_name\", sa.Text(), nullable=True),\n"
+             f"        sa.Column(\"created_at\", sa.DateTime(timezone=True), nullable=False),\n    )", f'"{t}"', None),
+            (f"    op.add_column(\"{t}\", sa.Column(\"display_locale\", sa.Text(), nullable=True))", f'"{t}"', None)])
+    if code == "AUTH008":
+        return r.choice([
+            ("    op.execute(\"SELECT * FROM users\")", "users", None),
+            (f"    op.execute(\"SELECT id, created_at FROM users WHERE created_at > now() - interval "
+             f"'{r.randint(1, 90)} days'\")", "users", None)])
+    if code == "AUTH003":  # the mirror's email, via a model typed by a query
+        get = r.choice(["db.query(User).filter(User.id == user_id).first()", "db.get(User, user_id)"])
+        return (f"\n\ndef change_contact_{k}(db: Session, user_id: Any, address: str) -> None:\n"
+                f"    user = {get}\n    user.email = address\n    db.commit()\n", "email", None)
+    if code == "AUTH004":
+        return (f"\n\ndef check_pin_{k}(pin: str, digest: bytes) -> bool:\n"
+                f"    return bcrypt.checkpw(pin.encode(), digest)\n", "checkpw", "import bcrypt")
+    if code == "AUTH005":
+        return (f"\n\ndef digest_pin_{k}(pin: str) -> bytes:\n"
+                f"    return bcrypt.hashpw(pin.encode(), bcrypt.gensalt())\n", "hashpw", "import bcrypt")
+    if code == "AUTH006":
+        return (f"\n\ndef invite_member_{k}(db: Session, user_id: Any, name: str) -> None:\n"
+                f"    db.add(User(id=user_id, full_name=name, plan_tier=\"free\", role=\"member\"))\n"
+                f"    db.commit()\n", "User",
+                # A constructor types a row only through a class it can resolve: the star import
+                # alone is not enough for authguard (queries are).
+                "from app.models import User")
+    assert code == "AUTH007", code
+    return (f"\n\ndef token_claims_{k}(token: str, key: str) -> dict:\n"
+            f"    return jwt.decode(token, key, algorithms=[\"HS256\"])\n", "decode", "import jwt")
+
+
 def gen_sql(r, size, side, planted):
     """Statements up to ~size bytes; planted (text, ident) statements go in at random places."""
     stmts = [f"-- Migration: {words(r, r.randint(3, 7))}\n-- Owner: {side.name} team"]
@@ -313,21 +367,26 @@ def gen_sql(r, size, side, planted):
         body.insert(r.randint(0, len(body)), p)
     if r.random() < 0.4:
         body = [("BEGIN;", None)] + body + [("COMMIT;", None)]
-    return assemble(stmts + [b for b in body], "\n\n")
+    return assemble(stmts + [b for b in body], "\n\n", planted)
 
 
-def assemble(parts, sep):
-    """Join parts; return (text, [(line, column)] of each planted identifier)."""
-    out, locs, pos = [], [], 0
+def assemble(parts, sep, planted):
+    """Join parts (strings, or planted tuples starting (text, identifier)); return (text,
+    [(line, column)] of each planted identifier), in the order of `planted`, not of the file:
+    the caller pairs them with the codes it planted."""
+    out, at, pos = [], [], 0
     for part in parts:
-        text, ident = (part, None) if isinstance(part, str) else part
-        if ident is not None:
-            off = pos + find_ident(text, ident)
-            locs.append(off)
+        text, ident = (part, None) if isinstance(part, str) else part[:2]
+        at.append((part, pos + find_ident(text, ident)) if ident is not None else (part, None))
         out.append(text)
         pos += len(text) + len(sep)
     content = sep.join(out) + "\n"
-    return content, [line_col(content, o) for o in locs]
+    locs, used = [], set()
+    for p in planted:  # by identity: the same tuple objects were inserted into parts
+        j = next(j for j, (part, off) in enumerate(at) if off is not None and part is p and j not in used)
+        used.add(j)
+        locs.append(line_col(content, at[j][1]))
+    return content, locs
 
 
 def find_ident(text, ident):
@@ -368,7 +427,7 @@ def gen_env(r, service, planted):
             lines.append(("", None) if r.random() < 0.5 else ("# " + words(r, 3), None))
     for p in planted:
         lines.insert(r.randint(1, len(lines)), p)
-    return assemble(lines, "\n")
+    return assemble(lines, "\n", planted)
 
 
 # ---------------------------------------------------------------- Python
@@ -376,8 +435,9 @@ def py_str(s):
     return json.dumps(s)  # a valid Python literal for ASCII text
 
 
-def py_alembic(r, side, size):
-    rev, down = "%012x" % r.getrandbits(48), "%012x" % r.getrandbits(48)
+def py_alembic(r, side, size, rev, down, planted=()):
+    """One migration; `rev`/`down` place it in its folder's chain (down None: the root)."""
+    r.getrandbits(48), r.getrandbits(48)  # ids drawn here once; kept so the file's stream is unchanged
     up, downs = [], []
     while sum(map(len, up + downs)) < size - 400:  # ~400 bytes of header
         t = side.table(r)
@@ -400,11 +460,14 @@ def py_alembic(r, side, size):
             downs.append(f"    op.drop_index({py_str(f'ix_{t}_{c}')}, table_name={py_str(t)})")
         else:
             up.append(f"    op.execute({py_str(sql_update(r, side))})")
-    return (f'"""{words(r, 5)}\n\nRevision ID: {rev}\nRevises: {down}\n"""\n'
+    for p in planted:
+        up.insert(r.randint(0, len(up)), p)
+    head = (f'"""{words(r, 5)}\n\nRevision ID: {rev}\nRevises: {down or ""}\n"""\n'
             "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n\n"
-            f"revision = {py_str(rev)}\ndown_revision = {py_str(down)}\nbranch_labels = None\ndepends_on = None\n\n\n"
-            "def upgrade() -> None:\n" + "\n".join(up) + "\n\n\ndef downgrade() -> None:\n"
-            + ("\n".join(reversed(downs)) or "    pass") + "\n")
+            f"revision = {py_str(rev)}\ndown_revision = {py_str(down) if down else None}\n"
+            "branch_labels = None\ndepends_on = None\n\n\ndef upgrade() -> None:")
+    tail = "\n\ndef downgrade() -> None:\n" + ("\n".join(reversed(downs)) or "    pass")
+    return assemble([head] + up + [tail], "\n", planted)
 
 
 def py_model(r, t):
@@ -427,8 +490,19 @@ PY_HEADER = ("from __future__ import annotations\n\nimport datetime as dt\nfrom 
              "from app.db import Base, get_db\nfrom app.models import *  # noqa: F403\n")
 
 
-def py_models(r, side, size):
-    out, seen = [PY_HEADER], []
+def py_user_model(side):
+    """`User` over each service's user table (python mix): authguard tells the two apart by service."""
+    t = "userbase" if side.name == "main" else "users"
+    cols = [c for c in columns(t) if c[0] in ("id", "email", "full_name", "plan_tier", "role", "created_at",
+                                               "updated_at", "email_verified", "mfa_enabled")]
+    if t == "userbase":
+        cols.insert(1, ("email", "varchar"))  # the mirror may hold email
+    body = "\n".join(f"    {c} = Column({PY_TYPE[k]}{', primary_key=True' if c == 'id' else ''})" for c, k in cols)
+    return f"\n\nclass User(Base):\n    __tablename__ = {py_str(t)}\n\n{body}\n"
+
+
+def py_models(r, side, size, user_model=False):
+    out, seen = [PY_HEADER + (py_user_model(side) if user_model else "")], []
     while sum(map(len, out)) < size:
         t = side.table(r)
         if t not in seen:
@@ -442,8 +516,14 @@ def py_models(r, side, size):
     return "".join(out)
 
 
-def py_handlers(r, side, size):
-    out = [PY_HEADER + "from fastapi import APIRouter, Depends, HTTPException\nfrom pydantic import BaseModel\n\n"
+def py_handlers(r, side, size, planted=()):
+    header = PY_HEADER
+    for line in sorted({m for _, _, m in planted if m}, reverse=True):
+        if line.startswith("import "):  # stdlib-style imports with `datetime`, app imports last
+            header = header.replace("import datetime as dt\n", f"import datetime as dt\n{line}\n", 1)
+        else:
+            header += line + "\n"
+    out = [header + "from fastapi import APIRouter, Depends, HTTPException\nfrom pydantic import BaseModel\n\n"
            "from app.clients import auth_client\n\nrouter = APIRouter()\n\n\n"
            "async def current_user(token: str, db: Session = Depends(get_db)) -> Any:\n"
            "    # Tokens are validated by the auth service, never locally.\n"
@@ -480,7 +560,13 @@ def py_handlers(r, side, size):
                        f"    user = db.query(Userbase).filter(Userbase.id == user_id).first()\n"
                        f"    user.plan_tier = tier\n    user.feature_flags = {{\"{r.choice(WORDS)}\": True}}\n"
                        f"    db.commit()\n")
-    return "".join(out)
+    if not planted:
+        return "".join(out)
+    parts = list(out)
+    for p in planted:  # whole functions, between the generated blocks
+        parts.insert(r.randint(1, len(parts)), p)
+    text, locs = assemble(parts, "", planted)
+    return text[:-1], locs  # the blocks end in a newline already
 
 
 def py_sync(r, size):
@@ -613,10 +699,16 @@ MIX = {  # share of files per kind in the mixed tree
 IN_SCOPE = ["sql", "python", "rust", "env"]
 
 
+# Python mix: roles of the non-sync Python files (about 4% of main-backend files are sync code).
+PY_ROLES = {"alembic": 0.62, "models": 0.12, "handlers": 0.26}
+
+
 def plan_files(r, n, mix):
-    """Return a list of file specs: dict(kind, service, sub, path)."""
+    """Return a list of file specs: dict(kind, service, sub, path, sync, mix)."""
     if mix == "sql":
         counts = {"sql": n}
+    elif mix == "python":
+        counts = {"python": n}
     else:
         counts = {k: int(n * p) for k, p in MIX.items()}
         counts["python"] += n - sum(counts.values())
@@ -624,7 +716,7 @@ def plan_files(r, n, mix):
     for kind, count in counts.items():
         for i in range(count):
             svc = "auth" if r.random() < 0.25 else "main"
-            spec = {"kind": kind, "service": svc, "sub": None}
+            spec = {"kind": kind, "service": svc, "sub": None, "mix": mix}
             spec["path"] = path_for(r, spec, i, used)
             specs.append(spec)
     r.shuffle(specs)
@@ -644,6 +736,17 @@ def path_for(r, spec, i, used):
         if sync:
             p = r.choice([f"{root}/sync/sql/{mod}/{i:05d}_userbase_batch.sql",
                           f"{root}/db/{mod}/sync_userbase_{i:05d}.sql"])
+    elif kind == "python" and spec["mix"] == "python":
+        # One flat versions folder per service, as `alembic init` lays it out.
+        spec["sub"] = "sync" if sync else r.choices(list(PY_ROLES), list(PY_ROLES.values()))[0]
+        if sync:
+            p = r.choice([f"{root}/app/webhooks/{mod}/auth_events_{i}.py", f"{root}/app/{mod}/sync_users_{i}.py"])
+        elif spec["sub"] == "alembic":
+            p = f"{root}/alembic/versions/{r.getrandbits(40):010x}_{r.choice(['create', 'alter', 'index', 'backfill'])}_{noun}.py"
+        elif spec["sub"] == "models":
+            p = f"{root}/app/{mod}/models/{singular(noun)}_{i}.py"
+        else:
+            p = f"{root}/app/{mod}/{r.choice(['api', 'routes', 'services'])}/{noun}_{i}.py"
     elif kind == "python":
         spec["sub"] = r.choice(["alembic", "models", "handlers", "handlers"])
         if sync:
@@ -676,6 +779,7 @@ def path_for(r, spec, i, used):
 
 
 def content_for(r, spec, planted):
+    """Text (or bytes) of one file and the (line, column) of each planted identifier."""
     kind, svc = spec["kind"], spec["service"]
     side = Side(svc, MAIN_NAMED if svc == "main" else AUTH_NAMED,
                 MAIN_BIZ if svc == "main" else AUTH_BIZ, sync=spec["sync"])
@@ -688,7 +792,12 @@ def content_for(r, spec, planted):
     size = loguniform(r, *size)
     if kind == "python":
         sub = spec["sub"]
-        text = (py_alembic(r, side, size) if sub == "alembic" else py_models(r, side, size) if sub == "models"
+        if sub == "alembic":
+            return py_alembic(r, side, size, spec["rev"], spec["down"], planted)
+        if sub == "handlers" and planted:
+            return py_handlers(r, side, size, planted)
+        assert not planted, spec
+        text = (py_models(r, side, size, spec.get("user_model", False)) if sub == "models"
                 else py_sync(r, size) if sub == "sync" else py_handlers(r, side, size))
     elif kind == "rust":
         text = rs_file(r, side, size)
@@ -705,6 +814,8 @@ def content_for(r, spec, planted):
 
 def assign_violations(r, specs, n, mix):
     """Pick host files for the planted violations: {index: [(code, side)]}."""
+    if mix == "python":
+        return assign_python(r, specs, n)
     per = max(1, n // 1000)  # per code and service: 20 each for 20000 files
     want = [("AUTH001", "main"), ("AUTH002", "main"), ("AUTH003", "main"), ("AUTH006", "main"),
             ("AUTH008", "main"), ("AUTH008", "auth")]
@@ -724,18 +835,65 @@ def assign_violations(r, specs, n, mix):
     return hosts
 
 
+# Python mix: where each code is planted (all main backend, outside sync code).
+PY_HOSTS = {"AUTH001": "alembic", "AUTH002": "alembic", "AUTH008": "alembic", "AUTH003": "handlers",
+            "AUTH004": "handlers", "AUTH005": "handlers", "AUTH006": "handlers", "AUTH007": "handlers"}
+
+
+def assign_python(r, specs, n):
+    per = max(1, n // 250)  # per code: 20 each for 5000 files
+    has_user_model = any(s.get("user_model") and s["service"] == "main" for s in specs)
+    hosts = {}
+    for code, sub in PY_HOSTS.items():
+        if code in ("AUTH003", "AUTH006") and not has_user_model:
+            continue  # tiny trees: no backend model maps `User` to the mirror
+        pool = [i for i, s in enumerate(specs) if s["sub"] == sub and s["service"] == "main" and not s["sync"]]
+        if not pool:
+            continue
+        picks = r.sample(pool, min(per, len(pool)))
+        picks += [r.choice(pool) for _ in range(per - len(picks))]
+        for i in picks:
+            hosts.setdefault(i, []).append((code, "main"))
+    return hosts
+
+
+def link_revisions(specs, seed):
+    """One linear revision chain per Alembic versions folder, in plan order: no missing parent,
+    one head.  Ids come from a hash of the path, so no random stream is touched."""
+    last = {}
+    for s in specs:
+        if s["sub"] != "alembic":
+            continue
+        folder = s["path"].rsplit("/", 1)[0]
+        s["rev"] = hashlib.sha256(f"{seed}:{s['path']}".encode()).hexdigest()[:12]
+        s["down"] = last.get(folder)
+        last[folder] = s["rev"]
+    return sorted(last)
+
+
+def mark_user_models(specs):
+    """Python mix: the first models file of each service declares `User` over its user table."""
+    seen = set()
+    for s in specs:
+        if s["mix"] == "python" and s["sub"] == "models" and s["service"] not in seen:
+            s["user_model"] = True
+            seen.add(s["service"])
+
+
 def generator_digest():
     return hashlib.sha256(HERE.read_bytes()).hexdigest()[:16]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--files", type=int, default=20000)
+    ap.add_argument("--files", type=int, help="default: 20000, or 5000 for --mix python")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--mix", choices=["mixed", "sql"], default="mixed")
+    ap.add_argument("--mix", choices=["mixed", "sql", "python"], default="mixed")
     ap.add_argument("--reuse", action="store_true", help="keep OUT if it was generated with the same params")
     a = ap.parse_args()
+    if a.files is None:
+        a.files = 5000 if a.mix == "python" else 20000
     out = Path(a.out)
     params = {"files": a.files, "seed": a.seed, "mix": a.mix, "generator": generator_digest()}
     exp_path = out / "expected.json"
@@ -749,17 +907,19 @@ def main():
 
     plan_rng = random.Random(a.seed)
     specs = plan_files(plan_rng, a.files, a.mix)
+    alembic_dirs = link_revisions(specs, a.seed)
+    mark_user_models(specs)
     hosts = assign_violations(plan_rng, specs, a.files, a.mix)
     counts, planted_list = {}, []
-    files, nbytes = {}, {}
+    files, nbytes, roles = {}, {}, {}
     for i, spec in enumerate(specs):
         r = random.Random(f"{a.seed}:{i}")  # per-file stream: one file's change leaves others alone
         plants = []
-        for code, svc in hosts.get(i, []):
-            text, ident = plant(code, svc, r)
-            plants.append((text, ident))
+        for k, (code, svc) in enumerate(hosts.get(i, [])):
+            plants.append(py_plant(code, r, k) if spec["kind"] == "python" else plant(code, svc, r))
             counts[code] = counts.get(code, 0) + 1
         text, locs = content_for(r, spec, plants)
+        assert len(locs) == len(plants), spec["path"]
         data = text.encode() if isinstance(text, str) else text
         for (code, svc), (line, col) in zip(hosts.get(i, []), locs):
             planted_list.append({"code": code, "path": spec["path"], "line": line, "column": col})
@@ -768,18 +928,25 @@ def main():
         p.write_bytes(data)
         files[spec["kind"]] = files.get(spec["kind"], 0) + 1
         nbytes[spec["kind"]] = nbytes.get(spec["kind"], 0) + len(data)
+        if spec["sub"]:
+            f, b = roles.get(spec["sub"], (0, 0))
+            roles[spec["sub"]] = (f + 1, b + len(data))
 
     counts = dict(sorted(counts.items()))
+    planted_by_kind = {"sql": 0, "env": 0, "python": 0, "rust": 0}
+    for i, plants in hosts.items():
+        planted_by_kind[specs[i]["kind"]] += len(plants)
     expected = {
         "params": params,
         "findings": {**counts, "total": sum(counts.values())},
-        # Python and Rust content is written clean: nothing is planted there.
-        "planted_by_kind": {"sql": sum(v for k, v in counts.items() if k != "AUTH009"),
-                            "env": counts.get("AUTH009", 0), "python": 0, "rust": 0},
+        "planted_by_kind": planted_by_kind,
         "files": {**dict(sorted(files.items())), "total": sum(files.values())},
         "bytes": {**dict(sorted(nbytes.items())), "total": sum(nbytes.values())},
         "in_scope": {"files": sum(files.get(k, 0) for k in IN_SCOPE),
                      "bytes": sum(nbytes.get(k, 0) for k in IN_SCOPE)},
+        # Python files by role; `alembic` is what alembic-guard is timed on (the folders below).
+        "python_roles": {k: {"files": f, "bytes": b} for k, (f, b) in sorted(roles.items())},
+        "alembic_dirs": alembic_dirs,
         "sync_files": sum(1 for s in specs if s["sync"]),
         "planted": sorted(planted_list, key=lambda d: (d["path"], d["line"], d["column"], d["code"])),
     }
