@@ -384,6 +384,20 @@ impl Lowerer<'_> {
         self.adopt(facts);
     }
 
+    /// SQL that may be a fragment: its facts count, a parse failure does not.
+    fn fragment_sql(&mut self, expr: &Expr) {
+        let before = self.out.facts.len();
+        self.embedded_sql(expr);
+        let mut i = before;
+        while i < self.out.facts.len() {
+            if matches!(self.out.facts[i].kind, FactKind::Unparsable { .. }) {
+                self.out.facts.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     /// Take facts (and comments) of embedded SQL as part of the current statement.
     fn adopt(&mut self, facts: FileFacts) {
         for mut f in facts.facts {
@@ -551,10 +565,11 @@ impl Lowerer<'_> {
         let mut parts = resolved.path.split('.');
         let root = parts.next().unwrap_or("");
         let tail = resolved.path.rsplit('.').next().unwrap_or("");
-        if let Some(op) = resolved.path.strip_prefix("alembic.op.") {
-            if ALEMBIC_OPS.contains(&op) {
-                self.alembic(op, call, None);
-            }
+        // `op.get_bind().execute(...)` is not an operation of `op`: it falls
+        // through to the generic `.execute` below.
+        let alembic_op = resolved.path.strip_prefix("alembic.op.").filter(|op| ALEMBIC_OPS.contains(op));
+        if let Some(op) = alembic_op {
+            self.alembic(op, call, None);
         } else if let Some(table) = self.batch.get(root).cloned().filter(|_| !resolved.known) {
             if ALEMBIC_OPS.contains(&tail) {
                 self.alembic(tail, call, Some(table));
@@ -572,8 +587,13 @@ impl Lowerer<'_> {
         } else if !resolved.known && matches!(tail, "add" | "add_all" | "merge") {
             self.session_add(call);
         } else if tail == "text" {
+            // `text(...)` alone is often a fragment (`server_default=text("now()")`,
+            // `postgresql_where=text("type = 'x'")`): judged only when it reads
+            // like a statement, and never AUTH010. Executed, it is judged in full.
             if let Some(first) = call.arguments.args.first() {
-                self.embedded_sql(first);
+                if self.scope.string(first).is_some_and(|t| starts_like_sql(&t)) {
+                    self.fragment_sql(first);
+                }
             }
         } else if tail == "execute" || tail == "executemany" || tail == "exec_driver_sql" {
             // `.execute` is not only SQL's (GraphQL's `schema.execute("{ q }")`):
@@ -877,6 +897,19 @@ def upgrade():
             assert!(got.iter().any(|g| g == want), "{want} in {got:?}");
         }
         assert!(got.iter().all(|g| !g.starts_with("unparsable")), "{got:?}");
+    }
+
+    #[test]
+    fn text_fragments_are_not_statements_and_get_bind_executes_sql() {
+        let src = "from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n    op.add_column(\"dag\", sa.Column(\"a\", sa.Boolean(), server_default=sa.text(\"(false)\")))\n    op.alter_column(\"dag\", \"c\", server_default=sa.text(\"'{}'::jsonb\"))\n    op.create_index(\"ix\", \"dag\", [\"d\"], postgresql_where=sa.text(\"type = 'standard'\"))\n    op.get_bind().execute(\"UPDATE userbase SET email = lower(email)\")\n    conn = op.get_bind()\n    conn.execute(\"UPDATE userbase SET hashed_password = 'x'\")\n    conn.execute(\"UPDATE userbase SET SET\")\n";
+        let got = facts(src);
+        assert_eq!(
+            got.iter().filter(|g| g.starts_with("unparsable")).count(),
+            1,
+            "only the broken executed SQL: {got:?}"
+        );
+        assert!(got.iter().any(|g| g == "write userbase.email @email"), "{got:?}");
+        assert!(got.iter().any(|g| g == "write userbase.hashed_password @hashed_password"), "{got:?}");
     }
 
     #[test]
