@@ -2,7 +2,7 @@
 //! locate. Files are analysed in parallel and results sorted, so the report
 //! is the same bytes whatever the thread count.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -143,7 +143,8 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
     let ctx = Pipeline { policy: &settings.policy, cwd: &settings.cwd, roots: &roots };
 
     // Two phases: models declared in one file are used in others.
-    let lowered: Vec<Lowered> = files.par_iter().map(|c| ctx.lower(c)).collect();
+    let mut lowered: Vec<Lowered> = files.par_iter().map(|c| ctx.lower(c)).collect();
+    carry_columns_across_migrations(&mut lowered, &settings.policy);
     let mut models = ModelMap::default();
     let mut revisions = Vec::new();
     for l in &lowered {
@@ -219,6 +220,90 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
         report.policy_warnings = unused_entries(&settings.policy, &files, &ctx, &tables_seen);
     }
     Ok(report)
+}
+
+/// Migrations apply in their graph's order, so a table built in one and
+/// renamed in a later one still carries its columns: before each such
+/// rename, the columns the table got in earlier migrations of the folder are
+/// restated (at the rename), and AUTH001 sees a table renamed into the
+/// mirror with an auth-owned field, as it does within one file.
+fn carry_columns_across_migrations(lowered: &mut [Lowered], policy: &Policy) {
+    use crate::facts::{ColumnAction, Fact, TableAction};
+    let mut folders: BTreeMap<String, Vec<(usize, migrations::Migration)>> = BTreeMap::new();
+    for (i, l) in lowered.iter().enumerate() {
+        for f in &l.facts.facts {
+            if let FactKind::Revision { id, parents } = &f.kind {
+                let folder = l.display.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+                let m = migrations::Migration { path: l.display.clone(), id: id.clone(), parents: parents.clone() };
+                folders.entry(folder).or_default().push((i, m));
+            }
+        }
+    }
+    for (_, members) in folders {
+        if members.len() < 2 {
+            continue;
+        }
+        let refs: Vec<&migrations::Migration> = members.iter().map(|(_, m)| m).collect();
+        let mut columns: HashMap<String, Vec<String>> = HashMap::new();
+        for k in migrations::order(&refs) {
+            let facts = &mut lowered[members[k].0].facts.facts;
+            let mut out: Vec<Fact> = Vec::with_capacity(facts.len());
+            // Columns known from this file itself are tracked by the rule.
+            let mut local: HashMap<String, Vec<String>> = HashMap::new();
+            for fact in facts.drain(..) {
+                match &fact.kind {
+                    FactKind::TableSchema { table, action: TableAction::Rename { to } } => {
+                        let known = columns.remove(&table.norm).unwrap_or_default();
+                        let here = local.get(&table.norm).cloned().unwrap_or_default();
+                        if !policy.is_mirror(&table.norm) {
+                            // Only what earlier migrations gave it: the rule tracks this file's own.
+                            for col in known.iter().filter(|c| !here.contains(c)) {
+                                let column = crate::facts::Name::new(col, to.span);
+                                let kind =
+                                    FactKind::ColumnSchema { table: table.clone(), column, action: ColumnAction::Add };
+                                out.push(Fact { kind, span: to.span, statement_start: fact.statement_start });
+                            }
+                        }
+                        local.remove(&table.norm);
+                        columns.insert(to.norm.clone(), known.clone());
+                        local.insert(to.norm.clone(), known);
+                    }
+                    FactKind::TableSchema { table, action: TableAction::Create } => {
+                        columns.insert(table.norm.clone(), Vec::new());
+                        local.insert(table.norm.clone(), Vec::new());
+                    }
+                    FactKind::TableSchema { table, action: TableAction::Drop } => {
+                        columns.remove(&table.norm);
+                    }
+                    FactKind::ColumnSchema { table, column, action } => {
+                        let cols = columns.entry(table.norm.clone()).or_default();
+                        let here = local.entry(table.norm.clone()).or_default();
+                        match action {
+                            ColumnAction::Add | ColumnAction::Declare => {
+                                cols.push(column.norm.clone());
+                                here.push(column.norm.clone());
+                            }
+                            ColumnAction::Drop => {
+                                cols.retain(|c| *c != column.norm);
+                                here.retain(|c| *c != column.norm);
+                            }
+                            ColumnAction::Rename { to } => {
+                                for c in cols.iter_mut().chain(here.iter_mut()) {
+                                    if *c == column.norm {
+                                        *c = to.norm.clone();
+                                    }
+                                }
+                            }
+                            ColumnAction::Alter => {}
+                        }
+                    }
+                    _ => {}
+                }
+                out.push(fact);
+            }
+            *facts = out;
+        }
+    }
 }
 
 /// Policy globs that matched no checked file and tables no file mentioned.

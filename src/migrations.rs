@@ -68,6 +68,26 @@ pub fn check_graphs(migrations: &[Migration]) -> Vec<String> {
     warnings
 }
 
+/// The order migrations of one folder apply in: parents before children,
+/// ties and cycles broken by id. Returns indices into `migrations`.
+pub fn order(migrations: &[&Migration]) -> Vec<usize> {
+    let ids: BTreeSet<&str> = migrations.iter().map(|m| m.id.as_str()).collect();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut pending: Vec<usize> = (0..migrations.len()).collect();
+    pending.sort_by(|&a, &b| migrations[a].id.cmp(&migrations[b].id));
+    let mut out = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|&i| migrations[i].parents.iter().all(|p| done.contains(p.as_str()) || !ids.contains(p.as_str())))
+            .unwrap_or(0);
+        let i = pending.remove(ready);
+        done.insert(migrations[i].id.as_str());
+        out.push(i);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,9 +97,12 @@ mod tests {
     }
 
     #[test]
-    fn a_linear_chain_is_fine() {
+    fn a_linear_chain_is_fine_and_ordered() {
         let ms = vec![m("v/b.py", "b", &["a"]), m("v/a.py", "a", &[]), m("v/c.py", "c", &["b"])];
         assert!(check_graphs(&ms).is_empty());
+        let refs: Vec<&Migration> = ms.iter().collect();
+        let ids: Vec<&str> = order(&refs).into_iter().map(|i| ms[i].id.as_str()).collect();
+        assert_eq!(ids, vec!["a", "b", "c"]);
     }
 
     #[test]

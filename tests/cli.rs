@@ -1290,3 +1290,28 @@ fn orm_models_are_known_across_files_and_services() {
         ]
     );
 }
+
+#[test]
+fn migrations_apply_in_graph_order_so_renames_carry_earlier_columns() {
+    let dir = tree(&[
+        (
+            // Named so that file order and graph order differ.
+            "backend/alembic/versions/z9_create.py",
+            "from alembic import op\nimport sqlalchemy as sa\nrevision = \"a1\"\ndown_revision = None\n\ndef upgrade():\n    op.create_table(\"userbase_new\", sa.Column(\"id\", sa.Integer()), sa.Column(\"totp_secret\", sa.String()))\n",
+        ),
+        (
+            "backend/alembic/versions/a0_swap.py",
+            "from alembic import op\nimport sqlalchemy as sa\nrevision = \"b2\"\ndown_revision = \"a1\"\n\ndef upgrade():\n    op.add_column(\"userbase_new\", sa.Column(\"mfa_enabled\", sa.Boolean()))\n    op.rename_table(\"userbase_new\", \"userbase\")\n",
+        ),
+    ]);
+    let report = json(&run(dir.path(), &["check", "--format", "json"]));
+    let got: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!("{} {}:{} {}", f["code"].as_str().unwrap(), f["line"], f["column"], f["field"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(got, vec!["AUTH001 8:37 mfa_enabled", "AUTH001 8:37 totp_secret"]);
+}
