@@ -678,9 +678,13 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
         match stmt {
             Stmt::ClassDef(c) => {
                 self.model(c.name.id.as_str(), &c.body);
-                // In its methods, `self` is an instance of the class.
+                // In its methods, `self` is an instance of the class, with
+                // the attributes its methods set.
                 let outer = self.current_class.replace(c.name.id.to_string());
+                let outer_attrs = std::mem::take(&mut self.scope.self_attrs);
+                self.scope.bind_self_attributes(&c.body);
                 walk_stmt(self, stmt);
+                self.scope.self_attrs = outer_attrs;
                 self.current_class = outer;
                 self.statement = saved;
                 return;
@@ -910,6 +914,13 @@ def upgrade():
         );
         assert!(got.iter().any(|g| g == "write userbase.email @email"), "{got:?}");
         assert!(got.iter().any(|g| g == "write userbase.hashed_password @hashed_password"), "{got:?}");
+    }
+
+    #[test]
+    fn attributes_of_self_keep_their_class() {
+        let src = "from passlib.context import CryptContext\n\nclass Auth:\n    def __init__(self):\n        self.ctx = CryptContext(schemes=[\"bcrypt\"])\n\n    def check(self, p, h):\n        return self.ctx.verify(p, h)\n";
+        let got = facts(src);
+        assert!(got.contains(&"call passlib.context.CryptContext.verify true @verify".to_string()), "{got:?}");
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct Scope {
     pub constants: HashMap<String, String>,
     /// Variables holding an instance of a known class: name → class path.
     instances: HashMap<String, String>,
+    /// Attributes of `self` holding an instance of a known class, set in a
+    /// class's methods (`self.ctx = CryptContext(...)`): attribute → class path.
+    pub self_attrs: HashMap<String, String>,
 }
 
 impl Scope {
@@ -77,6 +80,27 @@ impl Scope {
             defined: HashMap::new(),
             constants: self.constants.clone(),
             instances: self.instances.clone(),
+            self_attrs: HashMap::new(),
+        }
+    }
+
+    /// Record the `self.x = KnownClass(...)` assignments in a class's methods.
+    pub fn bind_self_attributes(&mut self, class_body: &[Stmt]) {
+        for stmt in class_body {
+            let Stmt::FunctionDef(f) = stmt else { continue };
+            for s in &f.body {
+                let Stmt::Assign(a) = s else { continue };
+                let [Expr::Attribute(target)] = a.targets.as_slice() else { continue };
+                let Expr::Name(obj) = target.value.as_ref() else { continue };
+                if obj.id.as_str() != "self" {
+                    continue;
+                }
+                if let Expr::Call(call) = a.value.as_ref() {
+                    if let Some(class) = self.resolve(&call.func).filter(|r| r.known) {
+                        self.self_attrs.insert(target.attr.id.to_string(), class.path);
+                    }
+                }
+            }
         }
     }
 
@@ -164,6 +188,13 @@ impl Scope {
                 }
             }
             Expr::Attribute(a) => {
+                if let (Expr::Name(obj), false) = (a.value.as_ref(), self.self_attrs.is_empty()) {
+                    if obj.id.as_str() == "self" {
+                        if let Some(class) = self.self_attrs.get(a.attr.id.as_str()) {
+                            return Some(Resolved { path: class.clone(), known: true });
+                        }
+                    }
+                }
                 let base = self.resolve(&a.value)?;
                 Some(Resolved { path: format!("{}.{}", base.path, a.attr.id), known: base.known })
             }
