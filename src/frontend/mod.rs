@@ -5,6 +5,7 @@
 
 pub mod env;
 pub mod python;
+pub mod rust;
 pub mod sql;
 
 use std::path::Path;
@@ -22,6 +23,8 @@ pub enum Language {
     Env,
     /// `*.py`
     Python,
+    /// `*.rs`
+    Rust,
 }
 
 impl Language {
@@ -33,6 +36,8 @@ impl Language {
             Some(Language::Sql)
         } else if lower.ends_with(".py") {
             Some(Language::Python)
+        } else if lower.ends_with(".rs") {
+            Some(Language::Rust)
         } else if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
             Some(Language::Env)
         } else {
@@ -47,5 +52,6 @@ pub fn lower(language: Language, text: &str, lines: &LineIndex, dialect: SqlDial
         Language::Sql => sql::lower_indexed(text, lines, dialect),
         Language::Env => env::lower(text),
         Language::Python => python::lower(text, dialect),
+        Language::Rust => rust::lower(text, lines, dialect),
     }
 }
