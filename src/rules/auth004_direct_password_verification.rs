@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
-use crate::rules::{call_listed, violation, FileContext};
+use crate::rules::{call_listed, callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -49,7 +49,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
                 out.push(violation(
                     &RULE,
                     fact,
-                    format!("`{callee}` verifies a password in the main backend"),
+                    format!("`{}` verifies a password in the main backend", callee_shown(callee, *language)),
                     "send the credentials to the auth service (auth_client.login) and use the user id it returns"
                         .to_string(),
                 ));

@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind, Name};
-use crate::rules::{call_listed, violation, FileContext};
+use crate::rules::{call_listed, callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -64,7 +64,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
                 out.push(violation(
                     &RULE,
                     fact,
-                    format!("`{callee}` hashes a password in the main backend"),
+                    format!("`{}` hashes a password in the main backend", callee_shown(callee, *language)),
                     "hand the password to the auth service client and keep no copy of it or its hash".to_string(),
                 ));
             }

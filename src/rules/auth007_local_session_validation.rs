@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{AccessMode, Fact, FactKind};
-use crate::rules::{call_listed, violation, FileContext};
+use crate::rules::{call_listed, callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -45,7 +45,10 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
                 out.push(violation(
                     &RULE,
                     fact,
-                    format!("`{callee}` validates a token in the main backend instead of asking the auth service"),
+                    format!(
+                        "`{}` validates a token in the main backend instead of asking the auth service",
+                        callee_shown(callee, *language)
+                    ),
                     "validate the token with the auth service (auth_client.validate_token) on every request"
                         .to_string(),
                 ));

@@ -87,6 +87,14 @@ pub fn call_listed(callee: &str, resolved: bool, entries: &[String]) -> bool {
     })
 }
 
+/// A call's path as its language writes it (`bcrypt::verify`, `jwt.decode`).
+pub fn callee_shown(callee: &str, language: crate::facts::CodeLanguage) -> String {
+    match language {
+        crate::facts::CodeLanguage::Python => callee.to_string(),
+        crate::facts::CodeLanguage::Rust => callee.replace('.', "::"),
+    }
+}
+
 /// `help`, then the policy's instructions on a line of their own.
 pub fn with_instructions(help: String, instructions: Option<&str>) -> String {
     match instructions {
