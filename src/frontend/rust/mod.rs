@@ -18,7 +18,7 @@ use proc_macro2::{Span as PmSpan, TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{Expr, ExprCall, ExprLit, ExprMethodCall, Lit, LitStr, Macro, UseTree};
 
-use crate::facts::{CodeLanguage, ColumnAction, Comment, FactKind, FileFacts, Name, TableAction};
+use crate::facts::{AccessMode, CodeLanguage, ColumnAction, Comment, FactKind, FileFacts, Name, TableAction};
 use crate::frontend::sql::{self, SqlDialect};
 use crate::source::{LineIndex, Span};
 
@@ -137,6 +137,58 @@ fn comments(text: &str, out: &mut FileFacts) {
 
 fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// What a Diesel expression names: tables (`users::table`) and assigned
+/// columns (`userbase::email.eq(..)`), each with its identifier's span.
+#[derive(Default)]
+struct DieselRefs {
+    tables: Vec<Name>,
+    assignments: Vec<(Name, Name)>,
+}
+
+impl DieselRefs {
+    fn collect(&mut self, expr: &Expr, l: &Lowerer<'_>) {
+        match expr {
+            Expr::Path(p) => {
+                let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+                if let [.., t, last] = segs.as_slice() {
+                    if last.ident == "table" {
+                        self.tables.push(Name::new(&t.ident.to_string(), l.span(t.ident.span())));
+                    }
+                }
+            }
+            Expr::MethodCall(m) => {
+                if m.method == "eq" {
+                    if let Expr::Path(p) = m.receiver.as_ref() {
+                        let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+                        if let [.., t, col] = segs.as_slice() {
+                            let table = Name::new(&t.ident.to_string(), l.span(t.ident.span()));
+                            let column = Name::new(&col.ident.to_string(), l.span(col.ident.span()));
+                            self.assignments.push((table, column));
+                        }
+                    }
+                }
+                self.collect(&m.receiver, l);
+                for a in &m.args {
+                    self.collect(a, l);
+                }
+            }
+            Expr::Call(c) => {
+                for a in &c.args {
+                    self.collect(a, l);
+                }
+            }
+            Expr::Tuple(t) => {
+                for e in &t.elems {
+                    self.collect(e, l);
+                }
+            }
+            Expr::Reference(r) => self.collect(&r.expr, l),
+            Expr::Paren(p) => self.collect(&p.expr, l),
+            _ => {}
+        }
+    }
 }
 
 /// Functions and macros whose first string argument is SQL, by last segment.
@@ -270,6 +322,14 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Diesel table references below an expression: `t::table` paths, and
+    /// `t::col.eq(..)` assignments inside `.set(...)`.
+    fn diesel_refs(&self, expr: &Expr) -> DieselRefs {
+        let mut refs = DieselRefs::default();
+        refs.collect(expr, self);
+        refs
+    }
+
     fn first_str(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Option<&LitStr> {
         match args.first()? {
             Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s),
@@ -309,6 +369,19 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
                     self.sql_literal(s);
                 }
             }
+            // Diesel: `insert_into(t::table)` creates rows; `update(t::table)`
+            // and `delete(t::table)` write them.
+            if matches!(tail.as_str(), "insert_into" | "update" | "delete") {
+                if let Some(arg) = call.args.first() {
+                    for table in self.diesel_refs(arg).tables {
+                        let s = table.span;
+                        self.push(FactKind::TableAccess { table: table.clone(), mode: AccessMode::Write }, s);
+                        if tail == "insert_into" {
+                            self.push(FactKind::RowInsert { table, columns: Vec::new() }, s);
+                        }
+                    }
+                }
+            }
         }
         syn::visit::visit_expr_call(self, call);
     }
@@ -321,6 +394,15 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
         if SQL_METHODS.contains(&method.as_str()) {
             if let Some(s) = Self::first_str(&call.args) {
                 self.sql_literal(s);
+            }
+        }
+        // Diesel `.set(t::col.eq(..))` / `.set((..., ...))`: fields written.
+        if method == "set" {
+            for arg in &call.args {
+                for (table, field) in self.diesel_refs(arg).assignments {
+                    let s = field.span;
+                    self.push(FactKind::FieldWrite { table, field, upsert: false }, s);
+                }
             }
         }
         syn::visit::visit_expr_method_call(self, call);
@@ -383,6 +465,23 @@ mod tests {
         assert!(got.contains(&"write userbase.email @email".to_string()), "{got:?}");
         assert!(got.contains(&"access users Read @users".to_string()), "{got:?}");
         assert!(got.contains(&"access sessions Write @sessions".to_string()), "{got:?}");
+    }
+
+    #[test]
+    fn diesel_writes_and_inserts() {
+        let src = "use diesel::prelude::*;\nfn f(c: &mut PgConnection) {\n    diesel::update(userbase::table.find(1)).set((userbase::email.eq(\"x\"), userbase::plan_tier.eq(\"pro\"))).execute(c);\n    diesel::insert_into(userbase::table).values(&new).execute(c);\n}\n";
+        let got = facts(src);
+        for want in
+            ["write userbase.email @email", "write userbase.plan_tier @plan_tier", "access userbase Write @userbase"]
+        {
+            assert!(got.iter().any(|g| g == want), "{want} in {got:?}");
+        }
+        let lines = LineIndex::new(src);
+        let out = lower(src, &lines, SqlDialect::Postgres);
+        assert!(out
+            .facts
+            .iter()
+            .any(|f| matches!(&f.kind, FactKind::RowInsert { table, .. } if table.norm == "userbase")));
     }
 
     #[test]
