@@ -194,9 +194,7 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
             out.push(FactKind::Unparsable { message }, Span::new(start, start), start);
             match ends.get(segment) {
                 Some(&end) => {
-                    while parser.index() <= end {
-                        parser.next_token();
-                    }
+                    skip_through(&mut parser, end);
                     continue;
                 }
                 None => break,
@@ -233,11 +231,7 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
             // a semicolon after the statement's start, so this always ends.
             let from = start_index.max(parser.index().saturating_sub(1));
             match ends.iter().copied().find(|&end| end >= from) {
-                Some(end) => {
-                    while parser.index() <= end {
-                        parser.next_token();
-                    }
-                }
+                Some(end) => skip_through(&mut parser, end),
                 None => break,
             }
         }
@@ -268,6 +262,13 @@ fn give_back_token_buffer(mut tokens: Vec<TokenWithSpan>) {
     if tokens.capacity() <= MAX_KEPT_TOKENS {
         tokens.clear();
         TOKEN_BUFFER.with(|b| *b.borrow_mut() = tokens);
+    }
+}
+
+/// Move the parser past token `end` (a semicolon), to the next statement.
+fn skip_through(parser: &mut Parser<'_>, end: usize) {
+    while parser.index() <= end {
+        parser.next_token();
     }
 }
 
