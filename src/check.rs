@@ -408,7 +408,7 @@ impl Pipeline<'_> {
                     text.drain(..3);
                 }
                 let file = SourceFile::new(c.path.clone(), display.clone(), text);
-                let facts = frontend::lower(c.language, &file.text, &file.lines, self.policy.dialect);
+                let facts = frontend::lower(c.language, &c.path, &file.text, &file.lines, self.policy.dialect);
                 (file, facts)
             }
             Err((message, at, prefix)) => {
@@ -425,7 +425,15 @@ impl Pipeline<'_> {
     fn judge(&self, lowered: Lowered, models: &ModelMap) -> FileResult {
         let Lowered { display, file, mut facts, matched, service } = lowered;
         models.resolve(&mut facts.facts, service);
-        let fctx = FileContext { policy: self.policy, service, sync: self.policy.is_sync(&matched) };
+        let imports = facts
+            .facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::Import { path } => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
+        let fctx = FileContext { policy: self.policy, service, sync: self.policy.is_sync(&matched), imports };
         let mut violations = rules::check_file(&fctx, &facts.facts);
         let mut sups = suppress::parse(&facts.comments, &file);
         let suppressed = suppress::apply(&mut violations, &mut sups, &file);

@@ -152,6 +152,9 @@ pub enum FactKind {
         class: String,
         /// The table it maps.
         table: Name,
+        /// The columns its fields map, where a front end needs them
+        /// (`ModelSave` writes them all); empty otherwise.
+        fields: Vec<String>,
     },
     /// A field of an instance of a model class is assigned.
     ModelWrite {
@@ -166,6 +169,20 @@ pub enum FactKind {
         model: String,
         /// The field.
         field: Name,
+    },
+    /// Every field of an instance of a model class is written (Diesel
+    /// `.set(&changes)` with an `AsChangeset` struct, `.save_changes()`).
+    /// The fact's span is the value written.
+    ModelSave {
+        /// The class's name.
+        model: String,
+    },
+    /// The file brings a name into scope from a module (a Rust `use`):
+    /// `argon2.PasswordVerifier`, or `jwt_simple.prelude.*` for a glob.
+    /// Methods of an imported trait are matched through it.
+    Import {
+        /// The imported path, `.`-separated.
+        path: String,
     },
     /// Rows of a model class are queried (`db.query(User)`, `select(User)`).
     /// The fact's span is the class name.
@@ -289,7 +306,9 @@ impl FileFacts {
                 FactKind::Unparsable { .. }
                 | FactKind::Call { .. }
                 | FactKind::Revision { .. }
-                | FactKind::ModelQuery { .. } => {}
+                | FactKind::ModelQuery { .. }
+                | FactKind::ModelSave { .. }
+                | FactKind::Import { .. } => {}
             }
         }
         for c in &mut self.comments {

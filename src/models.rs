@@ -13,16 +13,25 @@ use crate::facts::{AccessMode, Fact, FactKind, Name};
 /// Every model class of the checked tree.
 #[derive(Debug, Default)]
 pub struct ModelMap {
-    /// class → (table, service of the declaring file), in file order.
-    classes: HashMap<String, Vec<(String, Option<usize>)>>,
+    /// class → its declarations, in file order.
+    classes: HashMap<String, Vec<Declared>>,
+}
+
+/// One declaration of a model class.
+#[derive(Debug)]
+struct Declared {
+    table: String,
+    service: Option<usize>,
+    fields: Vec<String>,
 }
 
 impl ModelMap {
     /// Record the model declarations of one file.
     pub fn add(&mut self, facts: &[Fact], service: Option<usize>) {
         for f in facts {
-            if let FactKind::Model { class, table } = &f.kind {
-                self.classes.entry(class.clone()).or_default().push((table.norm.clone(), service));
+            if let FactKind::Model { class, table, fields } = &f.kind {
+                let declared = Declared { table: table.norm.clone(), service, fields: fields.clone() };
+                self.classes.entry(class.clone()).or_default().push(declared);
             }
         }
     }
@@ -33,9 +42,18 @@ impl ModelMap {
     /// the backend). Ambiguous or unknown classes map to nothing.
     pub fn table_of(&self, class: &str, service: Option<usize>) -> Option<&str> {
         let candidates = self.classes.get(class)?;
-        let all: Vec<&str> = candidates.iter().map(|(t, _)| t.as_str()).collect();
-        let own: Vec<&str> = candidates.iter().filter(|(_, s)| *s == service).map(|(t, _)| t.as_str()).collect();
+        let all: Vec<&str> = candidates.iter().map(|d| d.table.as_str()).collect();
+        let own: Vec<&str> = candidates.iter().filter(|d| d.service == service).map(|d| d.table.as_str()).collect();
         only_one(all).or_else(|| only_one(own))
+    }
+
+    /// The columns of a class's fields, from the declaration of the table
+    /// [`ModelMap::table_of`] chose (the first such one that lists fields).
+    fn fields_of(&self, class: &str, table: &str) -> &[String] {
+        self.classes
+            .get(class)
+            .and_then(|c| c.iter().find(|d| d.table == table && !d.fields.is_empty()))
+            .map_or(&[], |d| d.fields.as_slice())
     }
 }
 
@@ -61,6 +79,7 @@ impl ModelMap {
                     | FactKind::ModelRead { .. }
                     | FactKind::ModelCreate { .. }
                     | FactKind::ModelQuery { .. }
+                    | FactKind::ModelSave { .. }
             )
         };
         if !facts.iter().any(|f| model_level(&f.kind)) {
@@ -90,6 +109,13 @@ impl ModelMap {
                         out.push(at(FactKind::TableAccess { table, mode: AccessMode::Read }));
                     }
                 }
+                FactKind::ModelSave { model } => {
+                    let table = table_of(&model, span);
+                    for field in self.fields_of(&model, &table.norm) {
+                        let (table, field) = (table.clone(), Name::new(field, span));
+                        out.push(at(FactKind::FieldWrite { table, field, upsert: false }));
+                    }
+                }
                 FactKind::ModelCreate { model, columns } => {
                     let table = table_of(&model, span);
                     if !table.norm.is_empty() {
@@ -111,7 +137,11 @@ mod tests {
 
     fn model(class: &str, table: &str) -> Fact {
         Fact {
-            kind: FactKind::Model { class: class.into(), table: Name::new(table, Span::default()) },
+            kind: FactKind::Model {
+                class: class.into(),
+                table: Name::new(table, Span::default()),
+                fields: vec!["email".into()],
+            },
             span: Span::default(),
             statement_start: 0,
         }
@@ -127,5 +157,19 @@ mod tests {
         assert_eq!(map.table_of("User", None), None);
         assert_eq!(map.table_of("Invoice", Some(0)), Some("invoices"));
         assert_eq!(map.table_of("Nope", Some(1)), None);
+    }
+
+    #[test]
+    fn a_save_writes_every_field_of_the_class() {
+        let mut map = ModelMap::default();
+        map.add(&[model("Changes", "userbase")], Some(1));
+        let at = Span::new(3, 9);
+        let save =
+            |model: &str| Fact { kind: FactKind::ModelSave { model: model.into() }, span: at, statement_start: 0 };
+        let mut facts = vec![save("Changes"), save("Unknown")];
+        map.resolve(&mut facts, Some(1));
+        assert_eq!(facts.len(), 1);
+        assert!(matches!(&facts[0].kind,
+            FactKind::FieldWrite { table, field, upsert: false } if table.norm == "userbase" && field.norm == "email" && field.span == at));
     }
 }

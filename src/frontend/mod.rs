@@ -46,12 +46,24 @@ impl Language {
     }
 }
 
-/// Lower a file's text (whose line index is `lines`) with the front end for its language.
-pub fn lower(language: Language, text: &str, lines: &LineIndex, dialect: SqlDialect) -> FileFacts {
+/// Lower the text of the file at `path` (whose line index is `lines`) with
+/// the front end for its language.
+pub fn lower(language: Language, path: &Path, text: &str, lines: &LineIndex, dialect: SqlDialect) -> FileFacts {
     match language {
         Language::Sql => sql::lower_indexed(text, lines, dialect),
         Language::Env => env::lower(text),
         Language::Python => python::lower(text, dialect),
-        Language::Rust => rust::lower(text, lines, dialect),
+        Language::Rust => rust::lower(text, lines, dialect, &rust_module(path)),
     }
+}
+
+/// A Rust file's module name: its stem, or its folder's name for `mod.rs`.
+fn rust_module(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if stem == "mod" {
+        if let Some(dir) = path.parent().and_then(|p| p.file_name()) {
+            return dir.to_string_lossy().into_owned();
+        }
+    }
+    stem
 }

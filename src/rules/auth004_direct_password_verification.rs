@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
-use crate::rules::{call_listed, callee_shown, violation, FileContext};
+use crate::rules::{callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -45,7 +45,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     let policy = ctx.policy;
     for fact in facts {
         if let FactKind::Call { callee, resolved, language } = &fact.kind {
-            if call_listed(callee, *resolved, &policy.functions(*language).password_verifiers) {
+            if ctx.calls(callee, *resolved, &policy.functions(*language).password_verifiers) {
                 out.push(violation(
                     &RULE,
                     fact,

@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind, Name};
-use crate::rules::{call_listed, callee_shown, violation, FileContext};
+use crate::rules::{callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -59,7 +59,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     for fact in facts {
         match &fact.kind {
             FactKind::Call { callee, resolved, language }
-                if call_listed(callee, *resolved, &policy.functions(*language).password_hashers) =>
+                if ctx.calls(callee, *resolved, &policy.functions(*language).password_hashers) =>
             {
                 out.push(violation(
                     &RULE,

@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{AccessMode, Fact, FactKind};
-use crate::rules::{call_listed, callee_shown, violation, FileContext};
+use crate::rules::{callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -41,7 +41,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     }
     for fact in facts {
         if let FactKind::Call { callee, resolved, language } = &fact.kind {
-            if call_listed(callee, *resolved, &ctx.policy.functions(*language).token_validators) {
+            if ctx.calls(callee, *resolved, &ctx.policy.functions(*language).token_validators) {
                 out.push(violation(
                     &RULE,
                     fact,

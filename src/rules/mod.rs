@@ -40,6 +40,9 @@ pub struct FileContext<'a> {
     pub service: Option<usize>,
     /// Whether the file is sync code.
     pub sync: bool,
+    /// What the file imports (`Import` facts): a method call matches a
+    /// trait's entry only when the trait is in scope.
+    pub imports: Vec<String>,
 }
 
 impl FileContext<'_> {
@@ -61,6 +64,12 @@ impl FileContext<'_> {
         (name.to_string(), with_instructions(help(name), owner.and_then(|d| d.instructions.as_deref())))
     }
 
+    /// Whether a call is one of `entries` (see [`call_listed`]), with this
+    /// file's imports.
+    pub fn calls(&self, callee: &str, resolved: bool, entries: &[String]) -> bool {
+        call_listed(callee, resolved, entries, &self.imports)
+    }
+
     /// The name of the mirror's source table (`users` by default).
     pub fn mirror_source(&self) -> &str {
         self.policy.mirror.as_ref().map_or("users", |m| m.source.as_str())
@@ -74,16 +83,42 @@ impl FileContext<'_> {
 /// unknown type), unless the call goes through a client object
 /// (`auth_client.verify_password` asks the auth service).
 ///
+/// A method call on an object of unknown type (`hasher.verify_password(..)`,
+/// unresolved, a bare name) matches an entry naming a trait's method
+/// (`argon2.PasswordVerifier.verify_password`) when the file imports that
+/// trait from the entry's crate (`use argon2::{Argon2, PasswordVerifier}`,
+/// `use argon2::password_hash::PasswordVerifier`) or glob-imports a module
+/// of that crate (`use jwt_simple::prelude::*`): Rust calls a trait's
+/// methods only when the trait is in scope.
+///
 /// Paths are `.`-separated on both sides (the policy's `::` are turned into
 /// `.` when it is loaded).
-pub fn call_listed(callee: &str, resolved: bool, entries: &[String]) -> bool {
+pub fn call_listed(callee: &str, resolved: bool, entries: &[String], imports: &[String]) -> bool {
     let (head, last) = callee.rsplit_once('.').unwrap_or(("", callee));
     entries.iter().any(|entry| {
-        if entry.contains('.') {
-            callee == entry
-        } else {
-            resolved && last == entry && !head.to_ascii_lowercase().contains("client")
+        if !entry.contains('.') {
+            return resolved && last == entry && !head.to_ascii_lowercase().contains("client");
         }
+        if callee == entry {
+            return true;
+        }
+        !resolved && head.is_empty() && trait_method_in_scope(entry, callee, imports)
+    })
+}
+
+/// `entry` is `crate.….Trait.method` with this method, and the file
+/// imports `Trait` from that crate or a glob of one of its modules.
+fn trait_method_in_scope(entry: &str, method: &str, imports: &[String]) -> bool {
+    let segs: Vec<&str> = entry.split('.').collect();
+    let [krate, .., owner, m] = segs.as_slice() else { return false };
+    if segs.len() < 3 || *m != method || !owner.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return false;
+    }
+    imports.iter().any(|import| {
+        let mut parts = import.split('.');
+        let first = parts.next();
+        let tail = import.rsplit('.').next();
+        first == Some(krate) && (tail == Some(owner) || tail == Some("*"))
     })
 }
 
@@ -184,5 +219,49 @@ pub fn violation(rule: &'static RuleMeta, fact: &Fact, message: String, help: St
         help: Some(help),
         table: None,
         field: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::call_listed;
+
+    fn entries() -> Vec<String> {
+        [
+            "bcrypt.verify",
+            "argon2.PasswordVerifier.verify_password",
+            "jwt_simple.algorithms.MACLike.verify_token",
+            "verify_password",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn imports(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn paths_match_whole_and_helpers_by_last_segment() {
+        assert!(call_listed("bcrypt.verify", true, &entries(), &[]));
+        assert!(!call_listed("mylib.verify", true, &entries(), &[]));
+        assert!(call_listed("crate.auth.verify_password", true, &entries(), &[]));
+        assert!(!call_listed("auth_client.verify_password", true, &entries(), &[]));
+    }
+
+    #[test]
+    fn methods_match_a_trait_in_scope_only() {
+        let argon = imports(&["argon2.Argon2", "argon2.PasswordVerifier"]);
+        assert!(call_listed("verify_password", false, &entries(), &argon));
+        let nested = imports(&["argon2.password_hash.PasswordVerifier"]);
+        assert!(call_listed("verify_password", false, &entries(), &nested));
+        let glob = imports(&["jwt_simple.prelude.*"]);
+        assert!(call_listed("verify_token", false, &entries(), &glob));
+        // Another crate's trait of the same name, or no import at all.
+        assert!(!call_listed("verify_password", false, &entries(), &imports(&["mylib.PasswordVerifier"])));
+        assert!(!call_listed("verify_password", false, &entries(), &[]));
+        assert!(!call_listed("verify_token", false, &entries(), &imports(&["diesel.prelude.*"])));
+        // A free function is never a method.
+        assert!(!call_listed("verify", false, &entries(), &imports(&["bcrypt.*"])));
     }
 }

@@ -626,7 +626,7 @@ impl Lowerer<'_> {
         }
         let Some(table) = table else { return };
         let s = table.span;
-        self.push(FactKind::Model { class: class.to_string(), table: table.clone() }, s);
+        self.push(FactKind::Model { class: class.to_string(), table: table.clone(), fields: Vec::new() }, s);
         self.table_schema(table.clone(), TableAction::Declare);
         for stmt in body {
             let (target, value) = match stmt {
@@ -956,7 +956,7 @@ mod typing_tests {
             .facts
             .iter()
             .filter_map(|f| match &f.kind {
-                FactKind::Model { class, table } => Some(format!("model {class}={}", table.norm)),
+                FactKind::Model { class, table, .. } => Some(format!("model {class}={}", table.norm)),
                 FactKind::ModelWrite { model, field } => Some(format!("write {model}.{}", field.norm)),
                 FactKind::ModelRead { model, field } => Some(format!("read {model}.{}", field.norm)),
                 FactKind::ModelCreate { model, columns } => Some(format!(

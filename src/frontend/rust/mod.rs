@@ -1,31 +1,49 @@
-//! Rust front end (first part): `syn` syntax trees lowered into facts.
+//! Rust front end: `syn` syntax trees lowered into facts.
 //!
-//! - Diesel `table! { t (id) { col -> Type, ... } }` declares a table and
-//!   its columns.
-//! - SQL string literals given to sqlx (`query!`, `query_as!`,
-//!   `query_scalar!`, `query(...)`, `query_as(...)`), Diesel `sql_query`, and
-//!   `execute` / `query*` / `prepare` methods of postgres, tokio-postgres and
-//!   rusqlite go through the SQL front end, spans moved into the Rust file.
+//! - Schema declarations: Diesel `table!` blocks, structs with
+//!   `#[diesel(table_name = t)]`, SeaORM entities (`#[sea_orm(table_name =
+//!   "t")]`, known by their module: `user::ActiveModel`), and sqlx `FromRow`
+//!   structs whose table a query of the same file names
+//!   (`query_as::<_, User>("SELECT .. FROM t")`).
+//! - SQL in string literals (and in `const` / `static` strings passed by
+//!   name) given to sqlx, Diesel `sql_query`, postgres, tokio-postgres and
+//!   rusqlite goes through the SQL front end, spans moved into the Rust file.
+//! - ORM writes: Diesel `update(t).set(..)` (columns, tuples, `AsChangeset`
+//!   structs), `insert_into(t)`, `.save_changes()`; SeaORM `ActiveModel`
+//!   literals with `Set(..)` fields, `.insert()`, `Entity::insert`,
+//!   `col_expr`; field assignment of a variable whose type is a model.
+//! - Reads: Diesel `t::table` and `t::col`, model fields of typed variables,
+//!   SeaORM `Entity::find*`.
 //! - Every call is a `Call` fact, its path resolved through `use` items
-//!   (`use bcrypt::verify as check;` makes `check(..)` `bcrypt.verify`).
+//!   (`use bcrypt::verify as check;` makes `check(..)` `bcrypt.verify`);
+//!   imported traits and globs are `Import` facts, so a method call can be
+//!   matched to the trait in scope.
 //!
-//! A file `syn` cannot parse is one `Unparsable` fact. Macros other than
-//! the ones above are opaque and left alone.
+//! A variable's type is known from a parameter's type, a `let` annotation,
+//! a struct literal or a turbofish (`.first::<User>(c)`); nothing is
+//! inferred beyond that. Macros other than the ones named here are opaque
+//! and left alone. A file `syn` cannot parse is one `Unparsable` fact.
 
-use std::collections::HashMap;
+mod diesel;
+mod items;
+mod lexer;
 
-use proc_macro2::{Span as PmSpan, TokenStream, TokenTree};
+use std::collections::{HashMap, HashSet};
+
+use proc_macro2::{Span as PmSpan, TokenTree};
 use syn::visit::Visit;
-use syn::{Expr, ExprCall, ExprLit, ExprMethodCall, Lit, LitStr, Macro, UseTree};
+use syn::{Expr, ExprCall, ExprMethodCall, FnArg, Lit, LitStr, Macro, Member, Pat, Type};
 
-use crate::facts::{AccessMode, CodeLanguage, ColumnAction, Comment, FactKind, FileFacts, Name, TableAction};
+use crate::facts::{AccessMode, CodeLanguage, ColumnAction, FactKind, FileFacts, Name, TableAction};
 use crate::frontend::sql::{self, SqlDialect};
 use crate::source::{LineIndex, Span};
+use items::{string_lit, Items};
 
-/// Lower Rust source into facts.
-pub fn lower(text: &str, lines: &LineIndex, dialect: SqlDialect) -> FileFacts {
+/// Lower Rust source into facts. `module` is the file's module name (its
+/// stem, or its folder's name for `mod.rs`): SeaORM entities are known by it.
+pub fn lower(text: &str, lines: &LineIndex, dialect: SqlDialect, module: &str) -> FileFacts {
     let mut out = FileFacts::default();
-    comments(text, &mut out);
+    lexer::comments(text, &mut out);
     let file = match syn::parse_file(text) {
         Ok(file) => file,
         Err(err) => {
@@ -36,14 +54,11 @@ pub fn lower(text: &str, lines: &LineIndex, dialect: SqlDialect) -> FileFacts {
             return out;
         }
     };
-    let mut uses = HashMap::new();
-    for item in &file.items {
-        if let syn::Item::Use(u) = item {
-            collect_uses(&u.tree, String::new(), &mut uses);
-        }
-    }
-    let mut lowerer = Lowerer { text, lines, dialect, out, uses };
+    let items = items::collect(&file);
+    let mut lowerer = Lowerer::new(text, lines, dialect, module, items, out);
+    lowerer.declarations();
     lowerer.visit_file(&file);
+    lowerer.row_structs();
     drop(file);
     // proc-macro2 keeps every parsed file's text for span locations until
     // told otherwise: with thousands of files that is all of them.
@@ -62,135 +77,6 @@ fn span_of(text: &str, lines: &LineIndex, span: PmSpan) -> Span {
     Span::new(offset(text, lines, span), lines.offset(text, end.line, end.column + 1))
 }
 
-/// `use a::b::{c as d, e::*}` → local name → dotted path.
-fn collect_uses(tree: &UseTree, prefix: String, out: &mut HashMap<String, String>) {
-    let join = |p: &str, s: &str| if p.is_empty() { s.to_string() } else { format!("{p}.{s}") };
-    match tree {
-        UseTree::Path(p) => collect_uses(&p.tree, join(&prefix, &p.ident.to_string()), out),
-        UseTree::Name(n) => {
-            let name = n.ident.to_string();
-            out.insert(name.clone(), join(&prefix, &name));
-        }
-        UseTree::Rename(r) => {
-            out.insert(r.rename.to_string(), join(&prefix, &r.ident.to_string()));
-        }
-        UseTree::Group(g) => {
-            for t in &g.items {
-                collect_uses(t, prefix.clone(), out);
-            }
-        }
-        // `use argon2::*`: names from it resolve to themselves (bare), which
-        // bare policy entries still match.
-        UseTree::Glob(_) => {}
-    }
-}
-
-/// `//` and `/* */` comments, found by a small lexer that skips string,
-/// raw-string and character literals (syn drops comments).
-fn comments(text: &str, out: &mut FileFacts) {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                let body = text[i + 2..end].trim_start_matches(['/', '!']).to_string();
-                out.comments.push(Comment { text: body, span: Span::new(i, end) });
-                i = end;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let end = text[i + 2..].find("*/").map_or(text.len(), |n| i + 2 + n + 2);
-                let body = text[i + 2..end.saturating_sub(2).max(i + 2)].to_string();
-                out.comments.push(Comment { text: body, span: Span::new(i, end) });
-                i = end;
-            }
-            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#')) && (i == 0 || !is_ident(b[i - 1])) => {
-                // r"..." or r#"..."#
-                let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
-                if b.get(i + 1 + hashes) == Some(&b'"') {
-                    let close = format!("\"{}", "#".repeat(hashes));
-                    let from = i + 2 + hashes;
-                    i = text[from..].find(&close).map_or(text.len(), |n| from + n + close.len());
-                } else {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            // A char literal ('a', '\n'), not a lifetime ('a).
-            b'\'' if b.get(i + 2) == Some(&b'\'') || (b.get(i + 1) == Some(&b'\\')) => {
-                i += 2;
-                while i < b.len() && b[i] != b'\'' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-}
-
-fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
-}
-
-/// What a Diesel expression names: tables (`users::table`) and assigned
-/// columns (`userbase::email.eq(..)`), each with its identifier's span.
-#[derive(Default)]
-struct DieselRefs {
-    tables: Vec<Name>,
-    assignments: Vec<(Name, Name)>,
-}
-
-impl DieselRefs {
-    fn collect(&mut self, expr: &Expr, l: &Lowerer<'_>) {
-        match expr {
-            Expr::Path(p) => {
-                let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
-                if let [.., t, last] = segs.as_slice() {
-                    if last.ident == "table" {
-                        self.tables.push(Name::new(&t.ident.to_string(), l.span(t.ident.span())));
-                    }
-                }
-            }
-            Expr::MethodCall(m) => {
-                if m.method == "eq" {
-                    if let Expr::Path(p) = m.receiver.as_ref() {
-                        let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
-                        if let [.., t, col] = segs.as_slice() {
-                            let table = Name::new(&t.ident.to_string(), l.span(t.ident.span()));
-                            let column = Name::new(&col.ident.to_string(), l.span(col.ident.span()));
-                            self.assignments.push((table, column));
-                        }
-                    }
-                }
-                self.collect(&m.receiver, l);
-                for a in &m.args {
-                    self.collect(a, l);
-                }
-            }
-            Expr::Call(c) => {
-                for a in &c.args {
-                    self.collect(a, l);
-                }
-            }
-            Expr::Tuple(t) => {
-                for e in &t.elems {
-                    self.collect(e, l);
-                }
-            }
-            Expr::Reference(r) => self.collect(&r.expr, l),
-            Expr::Paren(p) => self.collect(&p.expr, l),
-            _ => {}
-        }
-    }
-}
-
 /// Functions and macros whose first string argument is SQL, by last segment.
 const SQL_TAKERS: &[&str] =
     &["query", "query_as", "query_scalar", "query_unchecked", "query_as_unchecked", "sql_query"];
@@ -198,46 +84,243 @@ const SQL_TAKERS: &[&str] =
 /// Methods of database clients whose first string argument is SQL.
 const SQL_METHODS: &[&str] = &["execute", "query", "query_one", "query_opt", "query_row", "prepare", "batch_execute"];
 
+/// What is known of a variable: the model class of its type.
+#[derive(Debug, Clone)]
+struct Local {
+    class: String,
+    /// A SeaORM `ActiveModel` (its writes are `Set(..)` fields).
+    active: bool,
+    /// Bound to an `ActiveModel` literal already reported as a new row.
+    created: bool,
+}
+
 struct Lowerer<'t> {
     text: &'t str,
     lines: &'t LineIndex,
     dialect: SqlDialect,
+    module: String,
     out: FileFacts,
-    uses: HashMap<String, String>,
+    items: Items,
+    /// Tables whose columns are in scope by bare name (`use users::dsl::*`).
+    dsl: Vec<String>,
+    /// Variables of the function being lowered.
+    locals: HashMap<String, Local>,
+    /// The type of `Self` in the `impl` being lowered.
+    impl_self: Option<String>,
+    /// Variables of the current function that receive `.insert(..)`.
+    inserted: HashSet<String>,
+    /// Whether the file mentions `ActiveModel` (gates a per-function scan).
+    sea_orm: bool,
+    /// Starts of struct literals that are new rows (`ActiveModel {..}.insert()`).
+    new_rows: HashSet<usize>,
+    /// Starts of struct literals given to `.set(..)`: changesets.
+    changeset_literals: HashSet<usize>,
+    /// Starts of paths already judged as write targets (not also reads).
+    written: HashSet<usize>,
+    /// Tables each `const` SQL string reads, once lowered.
+    const_tables: HashMap<String, Vec<String>>,
+    /// Tables read by the queries each `FromRow` struct is fetched with.
+    row_tables: HashMap<String, Vec<String>>,
 }
 
-impl Lowerer<'_> {
+impl<'t> Lowerer<'t> {
+    fn new(
+        text: &'t str,
+        lines: &'t LineIndex,
+        dialect: SqlDialect,
+        module: &str,
+        items: Items,
+        out: FileFacts,
+    ) -> Self {
+        let dsl = items
+            .imports
+            .iter()
+            .filter_map(|(path, _)| {
+                let rest = path.strip_suffix(".dsl.*")?;
+                Some(rest.rsplit('.').next().unwrap_or(rest).to_string())
+            })
+            .collect();
+        Lowerer {
+            text,
+            lines,
+            dialect,
+            module: module.to_string(),
+            out,
+            sea_orm: text.contains("ActiveModel"),
+            items,
+            dsl,
+            locals: HashMap::new(),
+            impl_self: None,
+            inserted: HashSet::new(),
+            new_rows: HashSet::new(),
+            changeset_literals: HashSet::new(),
+            written: HashSet::new(),
+            const_tables: HashMap::new(),
+            row_tables: HashMap::new(),
+        }
+    }
+
     fn span(&self, s: PmSpan) -> Span {
         span_of(self.text, self.lines, s)
     }
 
+    fn name(&self, text: &str, s: PmSpan) -> Name {
+        Name::new(text, self.span(s))
+    }
+
     fn push(&mut self, kind: FactKind, span: Span) {
-        // No statement spans (see below): a fact is its own statement.
+        // No statement spans: syn can only give a statement's span by
+        // re-printing it, which cost more than parsing. A fact is its own
+        // statement; suppressions apply to its line and the line above.
         self.out.push(kind, span, span.start);
     }
 
-    /// A path's dotted form, its first segment resolved through `use`.
-    fn resolve(&self, path: &syn::Path) -> (String, bool) {
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let Some(first) = segs.first() else { return (String::new(), false) };
-        match self.uses.get(first) {
-            Some(full) => {
-                let mut p = full.clone();
-                for s in &segs[1..] {
-                    p.push('.');
-                    p.push_str(s);
-                }
-                (p, true)
-            }
-            // A path of several segments names its crate itself; a bare
-            // name is a function of this file (or the prelude).
-            None => (segs.join("."), true),
+    /// A table, its columns and the class that maps it, as declared.
+    fn declare(&mut self, class: &str, table: Name, columns: &[(String, PmSpan)], schema: bool) {
+        let s = table.span;
+        let fields = columns.iter().map(|(c, _)| c.to_lowercase()).collect();
+        self.push(FactKind::Model { class: class.to_string(), table: table.clone(), fields }, s);
+        if schema {
+            self.push(FactKind::TableSchema { table: table.clone(), action: TableAction::Declare }, s);
+        }
+        for (col, span) in columns {
+            let column = self.name(col, *span);
+            let cs = column.span;
+            self.push(FactKind::ColumnSchema { table: table.clone(), column, action: ColumnAction::Declare }, cs);
         }
     }
 
-    /// SQL in a string literal: lowered with spans moved into the file
-    /// when the literal's source text is its value (no escapes).
-    fn sql_literal(&mut self, lit: &LitStr) {
+    /// Imports, and the structs that declare tables by attribute.
+    fn declarations(&mut self) {
+        for (path, span) in std::mem::take(&mut self.items.imports) {
+            let s = self.span(span);
+            self.push(FactKind::Import { path: path.clone() }, s);
+            self.items.imports.push((path, span));
+        }
+        let structs = std::mem::take(&mut self.items.structs);
+        for decl in &structs {
+            let Some((table, span)) = &decl.table else { continue };
+            let table = self.name(table, *span);
+            let class = if decl.sea_orm {
+                decl.module.clone().unwrap_or_else(|| self.module.clone())
+            } else {
+                decl.name.clone()
+            };
+            self.declare(&class, table, &decl.fields, true);
+        }
+        self.items.structs = structs;
+    }
+
+    /// `FromRow` structs mapped to the one table their queries read.
+    fn row_structs(&mut self) {
+        let structs = std::mem::take(&mut self.items.structs);
+        for decl in structs.iter().filter(|d| d.from_row && d.table.is_none()) {
+            let Some(tables) = self.row_tables.get(&decl.name) else { continue };
+            let [table] = tables.as_slice() else { continue };
+            let table = self.name(table, decl.name_span);
+            self.declare(&decl.name.clone(), table, &decl.fields, false);
+        }
+    }
+
+    /// A path's dotted form, its first segment resolved through `use`.
+    fn resolve(&self, path: &syn::Path) -> String {
+        let mut segs = path.segments.iter().map(|s| s.ident.to_string());
+        let Some(first) = segs.next() else { return String::new() };
+        // A path of several segments names its crate itself; a bare
+        // name is a function of this file (or the prelude).
+        let mut p = self.items.uses.get(&first).cloned().unwrap_or(first);
+        for s in segs {
+            p.push('.');
+            p.push_str(&s);
+        }
+        p
+    }
+
+    /// The model class a type path names, and whether it is a SeaORM
+    /// `ActiveModel`. `user::ActiveModel`, `user::Model` → `user`; `Self` →
+    /// the `impl`'s type; a capitalised name → itself, unless the file
+    /// declares a plain struct of that name.
+    fn class_of_path(&self, path: &syn::Path) -> Option<(String, bool)> {
+        let resolved = self.resolve(path);
+        let segs: Vec<&str> = resolved.split('.').collect();
+        let last = *segs.last()?;
+        match (last, segs.len()) {
+            ("ActiveModel" | "Model" | "Entity", n) => {
+                let module = if n >= 2 { segs[n - 2].to_string() } else { self.module.clone() };
+                Some((module, last == "ActiveModel"))
+            }
+            ("Self", _) => self.impl_self.clone().map(|c| (c, false)),
+            (name, _) if name.starts_with(|c: char| c.is_ascii_uppercase()) && !self.items.plain.contains(name) => {
+                Some((name.to_string(), false))
+            }
+            _ => None,
+        }
+    }
+
+    fn class_of_type(&self, ty: &Type) -> Option<(String, bool)> {
+        match ty {
+            Type::Reference(r) => self.class_of_type(&r.elem),
+            Type::Paren(p) => self.class_of_type(&p.elem),
+            Type::Path(p) if p.qself.is_none() => self.class_of_path(&p.path),
+            _ => None,
+        }
+    }
+
+    /// The class of a `let`'s value: a struct literal or a turbofish
+    /// (`users::table.find(id).first::<User>(c)?`).
+    fn class_of_value(&self, expr: &Expr) -> Option<(String, bool)> {
+        match expr {
+            Expr::Struct(s) => self.class_of_path(&s.path),
+            Expr::Try(t) => self.class_of_value(&t.expr),
+            Expr::Await(a) => self.class_of_value(&a.base),
+            Expr::MethodCall(m) => {
+                let ty = m.turbofish.as_ref()?.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })?;
+                self.class_of_type(ty)
+            }
+            _ => None,
+        }
+    }
+
+    /// The variable a simple expression names (`user`, `&user`, `self`).
+    fn local_of(&self, expr: &Expr) -> Option<(String, Local)> {
+        match expr {
+            Expr::Path(p) if p.qself.is_none() => {
+                let name = p.path.get_ident()?.to_string();
+                self.locals.get(&name).map(|l| (name, l.clone()))
+            }
+            Expr::Reference(r) => self.local_of(&r.expr),
+            Expr::Paren(p) => self.local_of(&p.expr),
+            _ => None,
+        }
+    }
+
+    fn bind(&mut self, pat: &Pat, ty: Option<&Type>, value: Option<&Expr>) {
+        let (pat, ty) = match pat {
+            Pat::Type(pt) => (pt.pat.as_ref(), Some(pt.ty.as_ref())),
+            p => (p, ty),
+        };
+        let Pat::Ident(id) = pat else { return };
+        let name = id.ident.to_string();
+        let class = ty.and_then(|t| self.class_of_type(t)).or_else(|| value.and_then(|v| self.class_of_value(v)));
+        match class {
+            Some((class, active)) => {
+                let created = active && self.inserted.contains(&name) && matches!(value, Some(Expr::Struct(_)));
+                self.locals.insert(name, Local { class, active, created });
+            }
+            None => {
+                // Shadowed by a value of unknown type.
+                self.locals.remove(&name);
+            }
+        }
+    }
+
+    /// SQL in a string literal, lowered with spans moved into the file when
+    /// the literal's source text is its value (no escapes). Returns the
+    /// tables it reads or writes.
+    fn sql_literal(&mut self, lit: &LitStr) -> Vec<String> {
         let value = lit.value();
         let mut facts = sql::lower(&value, self.dialect);
         let whole = self.span(lit.span());
@@ -253,105 +336,249 @@ impl Lowerer<'_> {
         } else {
             facts.collapse_to(whole);
         }
+        let mut tables = Vec::new();
         for mut f in facts.facts {
+            if let FactKind::TableAccess { table, .. } = &f.kind {
+                if !tables.contains(&table.norm) {
+                    tables.push(table.norm.clone());
+                }
+            }
             f.statement_start = whole.start;
             self.out.facts.push(f);
         }
         self.out.comments.extend(facts.comments);
+        tables
     }
 
-    /// The first string literal of a macro's tokens (`query!("...", id)`,
-    /// `query_as!(User, "...")`).
+    /// SQL given as a literal or by the name of a `const` / `static` string
+    /// of this file (lowered once, where it is defined).
+    fn sql_arg(&mut self, expr: &Expr) -> Option<Vec<String>> {
+        if let Some(lit) = string_lit(expr) {
+            return Some(self.sql_literal(lit));
+        }
+        let Expr::Path(p) = strip(expr) else { return None };
+        self.sql_const(&p.path.segments.last()?.ident.to_string())
+    }
+
+    fn sql_const(&mut self, name: &str) -> Option<Vec<String>> {
+        if let Some(tables) = self.const_tables.get(name) {
+            return Some(tables.clone());
+        }
+        let lit = self.items.consts.get(name)?.clone();
+        let tables = self.sql_literal(&lit);
+        self.const_tables.insert(name.to_string(), tables.clone());
+        Some(tables)
+    }
+
+    /// `query_as!(User, "...")` / `query!("...", id)`: the SQL literal (or
+    /// const) among the first arguments; a leading type names a `FromRow`
+    /// struct.
     fn macro_sql(&mut self, mac: &Macro) {
-        let tokens: TokenStream = mac.tokens.clone();
-        for tt in tokens {
-            if let TokenTree::Literal(l) = tt {
-                if let Ok(Lit::Str(s)) = syn::parse2::<Lit>(TokenTree::Literal(l).into()) {
-                    self.sql_literal(&s);
+        let tokens: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
+        let mut row_type = None;
+        for (k, tt) in tokens.iter().enumerate() {
+            match tt {
+                TokenTree::Literal(l) => {
+                    if let Ok(Lit::Str(s)) = syn::parse2::<Lit>(TokenTree::Literal(l.clone()).into()) {
+                        let tables = self.sql_literal(&s);
+                        self.map_row_type(row_type, tables);
+                    }
                     return;
                 }
-            }
-        }
-    }
-
-    /// Diesel's `table! { name (pk) { col -> Type, ... } }`.
-    fn diesel_table(&mut self, mac: &Macro) {
-        let tokens: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
-        let mut i = 0;
-        while i < tokens.len() {
-            // [schema.]name (pk...) { body }
-            if let TokenTree::Ident(name) = &tokens[i] {
-                let mut j = i + 1;
-                while matches!(tokens.get(j), Some(TokenTree::Punct(p)) if p.as_char() == '.') {
-                    j += 2;
-                }
-                let table_ident = if j > i + 1 { tokens.get(j - 1) } else { Some(&tokens[i]) };
-                if let (Some(TokenTree::Group(pk)), Some(TokenTree::Group(body))) = (tokens.get(j), tokens.get(j + 1)) {
-                    if pk.delimiter() == proc_macro2::Delimiter::Parenthesis
-                        && body.delimiter() == proc_macro2::Delimiter::Brace
-                    {
-                        let Some(TokenTree::Ident(t)) = table_ident else { return };
-                        let table = Name::new(&t.to_string(), self.span(t.span()));
-                        let s = table.span;
-                        self.push(FactKind::Model { class: t.to_string(), table: table.clone() }, s);
-                        self.push(FactKind::TableSchema { table: table.clone(), action: TableAction::Declare }, s);
-                        let body: Vec<TokenTree> = body.stream().into_iter().collect();
-                        for (k, tt) in body.iter().enumerate() {
-                            let is_arrow = matches!(body.get(k + 1), Some(TokenTree::Punct(p)) if p.as_char() == '-')
-                                && matches!(body.get(k + 2), Some(TokenTree::Punct(p)) if p.as_char() == '>');
-                            if let (TokenTree::Ident(col), true) = (tt, is_arrow) {
-                                let column = Name::new(&col.to_string(), self.span(col.span()));
-                                let cs = column.span;
-                                self.push(
-                                    FactKind::ColumnSchema {
-                                        table: table.clone(),
-                                        column,
-                                        action: ColumnAction::Declare,
-                                    },
-                                    cs,
-                                );
-                            }
+                TokenTree::Ident(id) => {
+                    let next_is_comma = matches!(tokens.get(k + 1), Some(TokenTree::Punct(p)) if p.as_char() == ',');
+                    let name = id.to_string();
+                    if next_is_comma || k + 1 == tokens.len() {
+                        if let Some(tables) = self.sql_const(&name) {
+                            self.map_row_type(row_type, tables);
+                            return;
                         }
-                        i = j + 2;
-                        let _ = name;
-                        continue;
                     }
+                    row_type = Some(name);
                 }
+                TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ':' => {}
+                _ => return,
             }
-            i += 1;
         }
     }
 
-    /// Diesel table references below an expression: `t::table` paths, and
-    /// `t::col.eq(..)` assignments inside `.set(...)`.
-    fn diesel_refs(&self, expr: &Expr) -> DieselRefs {
-        let mut refs = DieselRefs::default();
-        refs.collect(expr, self);
+    fn map_row_type(&mut self, row_type: Option<String>, tables: Vec<String>) {
+        if let Some(t) = row_type {
+            let entry = self.row_tables.entry(t).or_default();
+            for table in tables {
+                if !entry.contains(&table) {
+                    entry.push(table);
+                }
+            }
+        }
+    }
+
+    /// Diesel references below `expr`; their identifiers are not also reads.
+    fn diesel_refs(&mut self, expr: &Expr) -> diesel::Refs {
+        let mut refs = diesel::Refs::default();
+        refs.collect(expr, &self.dsl);
+        for (_, s) in &refs.tables {
+            self.written.insert(self.span(*s).start);
+        }
+        for ((_, t), (_, c)) in &refs.assignments {
+            self.written.insert(self.span(*t).start);
+            self.written.insert(self.span(*c).start);
+        }
         refs
     }
 
-    fn first_str(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Option<&LitStr> {
-        match args.first()? {
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s),
-            Expr::Reference(r) => match r.expr.as_ref() {
-                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s),
-                _ => None,
-            },
-            _ => None,
+    /// A struct literal's fields, and which of them are SeaORM `Set(..)`.
+    fn literal_fields(&self, lit: &syn::ExprStruct) -> Vec<(Name, bool)> {
+        lit.fields
+            .iter()
+            .filter_map(|f| match &f.member {
+                Member::Named(id) => {
+                    let set = matches!(&f.expr, Expr::Call(c) if matches!(c.func.as_ref(),
+                        Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Set")));
+                    Some((self.name(id.to_string().trim_start_matches("r#"), id.span()), set))
+                }
+                Member::Unnamed(_) => None,
+            })
+            .collect()
+    }
+
+    /// Run `f` in a fresh function scope.
+    fn in_function(
+        &mut self,
+        inputs: Option<&syn::punctuated::Punctuated<FnArg, syn::Token![,]>>,
+        block: &syn::Block,
+        f: impl FnOnce(&mut Self),
+    ) {
+        let saved = (std::mem::take(&mut self.locals), std::mem::take(&mut self.inserted));
+        if self.sea_orm {
+            let mut scan = InsertScan::default();
+            scan.visit_block(block);
+            self.inserted = scan.receivers;
         }
+        for arg in inputs.into_iter().flatten() {
+            match arg {
+                FnArg::Receiver(_) => {
+                    if let Some(class) = self.impl_self.clone() {
+                        self.locals.insert("self".to_string(), Local { class, active: false, created: false });
+                    }
+                }
+                FnArg::Typed(pt) => self.bind(&pt.pat, Some(&pt.ty), None),
+            }
+        }
+        f(self);
+        (self.locals, self.inserted) = saved;
     }
 }
 
+/// Where a path's last identifier starts, in bytes.
+fn path_start(l: &Lowerer<'_>, path: &syn::Path) -> usize {
+    path.segments.last().map_or(0, |s| l.span(s.ident.span()).start)
+}
+
+/// The variable a `let` binds (`x`, `mut x`, `x: T`).
+fn pat_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(id) => Some(id.ident.to_string()),
+        Pat::Type(t) => pat_name(&t.pat),
+        _ => None,
+    }
+}
+
+/// `&x`, `(x)` → `x`.
+fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Reference(r) => strip(&r.expr),
+        Expr::Paren(p) => strip(&p.expr),
+        e => e,
+    }
+}
+
+/// `snake_case` of a SeaORM `Column` variant (`PasswordHash` → `password_hash`).
+fn snake(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Names of the variables a function calls `.insert(..)` on (SeaORM:
+/// an `ActiveModel` bound to one is a new row, not a set of field writes).
+#[derive(Default)]
+struct InsertScan {
+    receivers: HashSet<String>,
+}
+
+impl<'ast> Visit<'ast> for InsertScan {
+    fn visit_expr_method_call(&mut self, m: &'ast ExprMethodCall) {
+        if m.method == "insert" {
+            if let Expr::Path(p) = strip(&m.receiver) {
+                if let Some(id) = p.path.get_ident() {
+                    self.receivers.insert(id.to_string());
+                }
+            }
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    // Nested functions have their own scope.
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+}
+
 impl<'ast> Visit<'ast> for Lowerer<'_> {
-    // Statement starts are not tracked: syn can only give a statement's span
-    // by re-printing it, which cost more than parsing. Suppressions apply to
-    // the finding's line and the line above it.
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let saved = self.impl_self.take();
+        if let Type::Path(p) = i.self_ty.as_ref() {
+            self.impl_self = self.class_of_path(&p.path).map(|(c, _)| c);
+        }
+        syn::visit::visit_item_impl(self, i);
+        self.impl_self = saved;
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.in_function(Some(&f.sig.inputs), &f.block, |l| syn::visit::visit_item_fn(l, f));
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.in_function(Some(&f.sig.inputs), &f.block, |l| syn::visit::visit_impl_item_fn(l, f));
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        // An `ActiveModel` literal bound to a variable that is inserted
+        // later is a new row: known before the literal is lowered.
+        if let (Some(init), Some(name)) = (&local.init, pat_name(&local.pat)) {
+            if let Expr::Struct(lit) = init.expr.as_ref() {
+                let active = self.class_of_path(&lit.path).is_some_and(|(_, a)| a);
+                if active && self.inserted.contains(&name) {
+                    self.new_rows.insert(path_start(self, &lit.path));
+                }
+            }
+        }
+        // The value first: `let user = user;` sees the old binding.
+        if let Some(init) = &local.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        self.bind(&local.pat, None, local.init.as_ref().map(|i| i.expr.as_ref()));
+    }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        let (path, _) = self.resolve(&mac.path);
+        let path = self.resolve(&mac.path);
         let tail = path.rsplit('.').next().unwrap_or(&path);
         if tail == "table" {
-            self.diesel_table(mac);
+            for t in diesel::tables(&mac.tokens) {
+                let table = self.name(&t.name.0, t.name.1);
+                self.declare(&t.name.0, table, &t.columns, true);
+            }
         } else if SQL_TAKERS.contains(&tail) {
             self.macro_sql(mac);
         }
@@ -359,31 +586,60 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-        if let Expr::Path(p) = call.func.as_ref() {
-            let (path, resolved) = self.resolve(&p.path);
-            let name_span = p.path.segments.last().map_or(Span::default(), |s| self.span(s.ident.span()));
-            let tail = path.rsplit('.').next().unwrap_or(&path).to_string();
-            self.push(FactKind::Call { callee: path, resolved, language: CodeLanguage::Rust }, name_span);
-            if SQL_TAKERS.contains(&tail.as_str()) {
-                if let Some(s) = Self::first_str(&call.args) {
-                    self.sql_literal(s);
-                }
-            }
-            // Diesel: `insert_into(t::table)` creates rows; `update(t::table)`
-            // and `delete(t::table)` write them.
-            if matches!(tail.as_str(), "insert_into" | "update" | "delete") {
-                if let Some(arg) = call.args.first() {
-                    for table in self.diesel_refs(arg).tables {
-                        let s = table.span;
-                        self.push(FactKind::TableAccess { table: table.clone(), mode: AccessMode::Write }, s);
-                        if tail == "insert_into" {
-                            self.push(FactKind::RowInsert { table, columns: Vec::new() }, s);
+        let Expr::Path(p) = call.func.as_ref() else {
+            syn::visit::visit_expr_call(self, call);
+            return;
+        };
+        let path = self.resolve(&p.path);
+        let name_span = p.path.segments.last().map_or(Span::default(), |s| self.span(s.ident.span()));
+        let segs: Vec<&str> = path.split('.').collect();
+        let tail = segs.last().copied().unwrap_or_default();
+        self.push(FactKind::Call { callee: path.clone(), resolved: true, language: CodeLanguage::Rust }, name_span);
+        if SQL_TAKERS.contains(&tail) {
+            if let Some(tables) = call.args.first().and_then(|a| self.sql_arg(a)) {
+                // `query_as::<_, User>(..)`: the rows are `User`s.
+                let row = p.path.segments.last().and_then(|s| match &s.arguments {
+                    syn::PathArguments::AngleBracketed(a) => a.args.iter().rev().find_map(|g| match g {
+                        syn::GenericArgument::Type(Type::Path(t)) => {
+                            t.path.segments.last().map(|s| s.ident.to_string())
                         }
+                        _ => None,
+                    }),
+                    _ => None,
+                });
+                self.map_row_type(row, tables);
+            }
+        }
+        // Diesel: `insert_into(t::table)` creates rows; `update(t::table)`
+        // and `delete(t::table)` write them.
+        if matches!(tail, "insert_into" | "update" | "delete") && segs.len() <= 2 {
+            if let Some(arg) = call.args.first() {
+                for (table, span) in self.diesel_refs(arg).tables {
+                    let table = self.name(&table, span);
+                    let s = table.span;
+                    self.push(FactKind::TableAccess { table: table.clone(), mode: AccessMode::Write }, s);
+                    if tail == "insert_into" {
+                        self.push(FactKind::RowInsert { table, columns: Vec::new() }, s);
                     }
                 }
             }
         }
-        syn::visit::visit_expr_call(self, call);
+        // SeaORM: `user::Entity::insert(am)` creates a row; `find*` reads.
+        if let [.., module, "Entity", method] = segs.as_slice() {
+            let model = module.to_string();
+            if matches!(*method, "insert" | "insert_many") {
+                let created = call.args.first().and_then(|a| self.local_of(a)).is_some_and(|(_, l)| l.created);
+                if !created {
+                    self.push(FactKind::ModelCreate { model, columns: Vec::new() }, name_span);
+                }
+            } else if method.starts_with("find") {
+                self.push(FactKind::ModelQuery { model }, name_span);
+            }
+        }
+        // The function's path is not a value read: only its arguments are.
+        for a in &call.args {
+            self.visit_expr(a);
+        }
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
@@ -392,20 +648,137 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
         // The receiver's type is unknown: the method name alone, unresolved.
         self.push(FactKind::Call { callee: method.clone(), resolved: false, language: CodeLanguage::Rust }, at);
         if SQL_METHODS.contains(&method.as_str()) {
-            if let Some(s) = Self::first_str(&call.args) {
-                self.sql_literal(s);
+            if let Some(arg) = call.args.first() {
+                self.sql_arg(arg);
             }
         }
-        // Diesel `.set(t::col.eq(..))` / `.set((..., ...))`: fields written.
-        if method == "set" {
-            for arg in &call.args {
-                for (table, field) in self.diesel_refs(arg).assignments {
+        match method.as_str() {
+            // Diesel `.set(t::col.eq(..))`, `.set((.., ..))`, `.set(&changes)`,
+            // `.set(&Changes { .. })`: the fields written.
+            "set" => {
+                for arg in &call.args {
+                    match strip(arg) {
+                        Expr::Struct(lit) => {
+                            self.changeset_literals.insert(path_start(self, &lit.path));
+                        }
+                        e => {
+                            if let Some((_, local)) = self.local_of(e) {
+                                let s = self.span(syn::spanned::Spanned::span(e));
+                                self.push(FactKind::ModelSave { model: local.class }, s);
+                                continue;
+                            }
+                            for ((table, ts), (field, fs)) in self.diesel_refs(arg).assignments {
+                                let (table, field) = (self.name(&table, ts), self.name(&field, fs));
+                                let s = field.span;
+                                self.push(FactKind::FieldWrite { table, field, upsert: false }, s);
+                            }
+                        }
+                    }
+                }
+            }
+            "save_changes" => {
+                if let Some((_, local)) = self.local_of(&call.receiver) {
+                    self.push(FactKind::ModelSave { model: local.class }, at);
+                }
+            }
+            // SeaORM: an `ActiveModel` inserted is a new row.
+            "insert" => match strip(&call.receiver) {
+                Expr::Struct(lit) => {
+                    if self.class_of_path(&lit.path).is_some_and(|(_, active)| active) {
+                        self.new_rows.insert(path_start(self, &lit.path));
+                    }
+                }
+                e => {
+                    if let Some((_, l)) = self.local_of(e).filter(|(_, l)| l.active && !l.created) {
+                        self.push(FactKind::ModelCreate { model: l.class, columns: Vec::new() }, at);
+                    }
+                }
+            },
+            // SeaORM `update_many().col_expr(user::Column::Email, ..)`.
+            "col_expr" => {
+                if let Some(Expr::Path(p)) = call.args.first() {
+                    let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+                    if let [.., module, column, variant] = segs.as_slice() {
+                        if column.ident == "Column" {
+                            let field = self.name(&snake(&variant.ident.to_string()), variant.ident.span());
+                            let s = field.span;
+                            self.push(FactKind::ModelWrite { model: module.ident.to_string(), field }, s);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_struct(&mut self, lit: &'ast syn::ExprStruct) {
+        if let Some((class, active)) = self.class_of_path(&lit.path) {
+            let start = path_start(self, &lit.path);
+            let fields = self.literal_fields(lit);
+            let at = lit.path.segments.last().map_or(Span::default(), |s| self.span(s.ident.span()));
+            if active && self.new_rows.contains(&start) {
+                let columns = fields.into_iter().filter(|(_, set)| *set).map(|(n, _)| n).collect();
+                self.push(FactKind::ModelCreate { model: class, columns }, at);
+            } else if active {
+                for (field, _) in fields.into_iter().filter(|(_, set)| *set) {
                     let s = field.span;
-                    self.push(FactKind::FieldWrite { table, field, upsert: false }, s);
+                    self.push(FactKind::ModelWrite { model: class.clone(), field }, s);
+                }
+            } else if self.changeset_literals.contains(&start)
+                || self.items.structs.iter().any(|d| d.changeset && d.name == class)
+            {
+                for (field, _) in fields {
+                    let s = field.span;
+                    self.push(FactKind::ModelWrite { model: class.clone(), field }, s);
                 }
             }
         }
-        syn::visit::visit_expr_method_call(self, call);
+        syn::visit::visit_expr_struct(self, lit);
+    }
+
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        if let Expr::Field(f) = assign.left.as_ref() {
+            if let (Some((_, local)), Member::Named(id)) = (self.local_of(&f.base), &f.member) {
+                let field = self.name(&id.to_string(), id.span());
+                let s = field.span;
+                self.push(FactKind::ModelWrite { model: local.class, field }, s);
+                self.visit_expr(&assign.right);
+                return;
+            }
+        }
+        syn::visit::visit_expr_assign(self, assign);
+    }
+
+    fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+        if let (Some((_, local)), Member::Named(id)) = (self.local_of(&f.base), &f.member) {
+            let field = self.name(&id.to_string(), id.span());
+            let s = field.span;
+            self.push(FactKind::ModelRead { model: local.class, field }, s);
+        }
+        syn::visit::visit_expr_field(self, f);
+    }
+
+    /// Diesel paths in expressions: `t::table` reads the table, `t::col` a
+    /// column (unless already judged as a write target).
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+        if let [.., t, last] = segs.as_slice() {
+            let lower = |s: &syn::PathSegment| s.ident.to_string().starts_with(|c: char| c.is_ascii_lowercase());
+            let start = self.span(t.ident.span()).start;
+            if lower(t) && lower(last) && !self.written.contains(&start) {
+                let model = t.ident.to_string();
+                if last.ident == "table" {
+                    let s = self.span(t.ident.span());
+                    self.push(FactKind::ModelQuery { model }, s);
+                } else {
+                    let field = self.name(&last.ident.to_string(), last.ident.span());
+                    let s = field.span;
+                    self.push(FactKind::ModelRead { model, field }, s);
+                }
+            }
+        }
+        syn::visit::visit_expr_path(self, p);
     }
 }
 
@@ -415,7 +788,7 @@ mod tests {
 
     fn facts(src: &str) -> Vec<String> {
         let lines = LineIndex::new(src);
-        lower(src, &lines, SqlDialect::Postgres)
+        lower(src, &lines, SqlDialect::Postgres, "m")
             .facts
             .iter()
             .filter_map(|f| {
@@ -429,6 +802,17 @@ mod tests {
                     FactKind::FieldWrite { table, field, .. } => format!("write {}.{} @{at}", table.norm, field.norm),
                     FactKind::TableAccess { table, mode } => format!("access {} {mode:?} @{at}", table.norm),
                     FactKind::Unparsable { message } => format!("unparsable {message}"),
+                    FactKind::Model { class, table, fields } => format!("model {class}={} {fields:?}", table.norm),
+                    FactKind::ModelWrite { model, field } => format!("mwrite {model}.{} @{at}", field.norm),
+                    FactKind::ModelRead { model, field } => format!("mread {model}.{} @{at}", field.norm),
+                    FactKind::ModelCreate { model, columns } => {
+                        let cols: Vec<&str> = columns.iter().map(|c| c.norm.as_str()).collect();
+                        format!("mcreate {model} {cols:?} @{at}")
+                    }
+                    FactKind::ModelSave { model } => format!("msave {model} @{at}"),
+                    FactKind::ModelQuery { model } => format!("mquery {model} @{at}"),
+                    FactKind::Import { path } => format!("import {path}"),
+                    FactKind::RowInsert { table, .. } => format!("insert {} @{at}", table.norm),
                     _ => return None,
                 })
             })
@@ -443,6 +827,7 @@ mod tests {
         assert_eq!(
             got,
             vec![
+                "model userbase=userbase [\"id\", \"mfa_secret\"]",
                 "table userbase Declare @userbase",
                 "column userbase.id @id",
                 "column userbase.mfa_secret @mfa_secret"
@@ -477,7 +862,7 @@ mod tests {
             assert!(got.iter().any(|g| g == want), "{want} in {got:?}");
         }
         let lines = LineIndex::new(src);
-        let out = lower(src, &lines, SqlDialect::Postgres);
+        let out = lower(src, &lines, SqlDialect::Postgres, "m");
         assert!(out
             .facts
             .iter()
@@ -488,7 +873,7 @@ mod tests {
     fn comments_are_found_outside_strings() {
         let src = "// authguard-ignore AUTH008: legacy\nlet s = \"// not a comment\"; let r = r#\"/* nor */\"#; let c = '/'; /* block */\n";
         let mut out = FileFacts::default();
-        comments(src, &mut out);
+        lexer::comments(src, &mut out);
         let texts: Vec<&str> = out.comments.iter().map(|c| c.text.trim()).collect();
         assert_eq!(texts, vec!["authguard-ignore AUTH008: legacy", "block"]);
     }
@@ -498,5 +883,142 @@ mod tests {
         let got = facts("fn f( {\n");
         assert_eq!(got.len(), 1);
         assert!(got[0].starts_with("unparsable cannot parse"), "{got:?}");
+    }
+
+    fn has(got: &[String], want: &[&str]) {
+        for w in want {
+            assert!(got.iter().any(|g| g == w), "missing {w:?} in {got:#?}");
+        }
+    }
+
+    fn lacks(got: &[String], prefix: &str) {
+        assert!(!got.iter().any(|g| g.starts_with(prefix)), "unexpected {prefix:?} in {got:#?}");
+    }
+
+    #[test]
+    fn diesel_structs_declare_their_table_and_columns() {
+        let src = "#[derive(Queryable, Selectable)]\n#[diesel(table_name = crate::schema::userbase, check_for_backend(Pg))]\npub struct User {\n    pub id: i32,\n    #[diesel(column_name = pw)]\n    pub password: String,\n    #[diesel(embed)]\n    pub extra: Extra,\n}\n#[derive(Insertable)]\n#[table_name = \"invoices\"]\nstruct NewInvoice { total: i64 }\n";
+        let got = facts(src);
+        has(
+            &got,
+            &[
+                "model User=userbase [\"id\", \"pw\"]",
+                "table userbase Declare @userbase",
+                "column userbase.id @id",
+                "column userbase.pw @password",
+                "model NewInvoice=invoices [\"total\"]",
+            ],
+        );
+        lacks(&got, "column userbase.extra");
+    }
+
+    #[test]
+    fn sea_orm_entities_are_known_by_their_module() {
+        let src = "mod user {\n    #[derive(Clone, DeriveEntityModel)]\n    #[sea_orm(table_name = \"userbase\")]\n    pub struct Model {\n        #[sea_orm(primary_key)]\n        pub id: i32,\n        pub password_hash: String,\n        #[sea_orm(ignore)]\n        pub cache: u8,\n    }\n}\n";
+        let got = facts(src);
+        has(&got, &["model user=userbase [\"id\", \"password_hash\"]", "column userbase.password_hash @password_hash"]);
+        lacks(&got, "column userbase.cache");
+        // Outside an inline module, the file's own module names the entity.
+        let got = facts("#[sea_orm(table_name = \"userbase\")]\npub struct Model { pub id: i32 }\n");
+        has(&got, &["model m=userbase [\"id\"]"]);
+    }
+
+    #[test]
+    fn from_row_structs_take_the_table_of_their_query() {
+        let src = "#[derive(sqlx::FromRow)]\nstruct Row { id: i64, #[sqlx(rename = \"pw\")] password: String }\n#[derive(FromRow)]\nstruct Joined { id: i64 }\nasync fn f(p: &PgPool) {\n    sqlx::query_as::<_, Row>(\"SELECT id, pw FROM userbase\").fetch_one(p).await;\n    sqlx::query_as!(Joined, \"SELECT u.id FROM userbase u JOIN invoices i ON i.user_id = u.id\").fetch_all(p).await;\n}\n";
+        let got = facts(src);
+        has(&got, &["model Row=userbase [\"id\", \"pw\"]", "column userbase.pw @password"]);
+        // Two tables: which one the struct maps is not known.
+        lacks(&got, "model Joined");
+        // A struct no query names maps nothing.
+        let got = facts("#[derive(FromRow)]\nstruct Lone { email: String }\n");
+        lacks(&got, "model");
+    }
+
+    #[test]
+    fn const_sql_is_followed_once() {
+        let src = "const Q: &str = \"UPDATE userbase SET email = $1\";\nstatic R: &str = r#\"SELECT * FROM sessions\"#;\nconst NOT_SQL: &str = \"hello\";\nasync fn f(p: &PgPool) {\n    sqlx::query(Q).execute(p).await;\n    sqlx::query(Q).execute(p).await;\n    client.query(R, &[]).await;\n    println!(\"{}\", NOT_SQL);\n}\n";
+        let got = facts(src);
+        assert_eq!(got.iter().filter(|g| *g == "write userbase.email @email").count(), 1, "{got:#?}");
+        has(&got, &["access sessions Read @sessions"]);
+    }
+
+    #[test]
+    fn typed_variables_give_model_writes_and_reads() {
+        let src = "use crate::models::User;\nstruct MailMessage { to: String, email: String }\nfn f(user: &mut User, msg: &mut MailMessage, conn: &mut PgConnection) {\n    user.email = x;\n    let h = user.password_hash.clone();\n    msg.email = y;\n    let u: User = load();\n    u.plan_tier = p;\n    let v = users::table.find(1).first::<User>(conn)?;\n    v.email = z;\n}\nimpl User {\n    fn rename(&mut self) { self.email = n; }\n}\n";
+        let got = facts(src);
+        has(
+            &got,
+            &[
+                "mwrite User.email @email",
+                "mread User.password_hash @password_hash",
+                "mwrite User.plan_tier @plan_tier",
+                "mquery users @users",
+            ],
+        );
+        assert_eq!(got.iter().filter(|g| *g == "mwrite User.email @email").count(), 3, "{got:#?}");
+        // The mail message is a plain struct of this file.
+        lacks(&got, "mwrite MailMessage");
+    }
+
+    #[test]
+    fn changesets_write_their_fields() {
+        let src = "#[derive(AsChangeset)]\n#[diesel(table_name = userbase)]\nstruct Changes { email: Option<String>, plan_tier: Option<String> }\nfn f(c: &mut PgConnection, changes: Changes) {\n    diesel::update(userbase::table).set(&changes).execute(c);\n    diesel::update(userbase::table).set(&Profile { display_name: n }).execute(c);\n    user.save_changes::<User>(c);\n}\nfn g(user: User, c: &mut PgConnection) { user.save_changes::<User>(c); }\n";
+        let got = facts(src);
+        has(&got, &["msave Changes @changes", "mwrite Profile.display_name @display_name", "msave User @save_changes"]);
+    }
+
+    #[test]
+    fn sea_orm_active_models() {
+        let src = "use sea_orm::{ActiveValue::Set, NotSet};\nuse entity::user::ActiveModel as UserActive;\nasync fn create(db: &Db) {\n    let am = user::ActiveModel { email: Set(e), plan_tier: NotSet, ..Default::default() };\n    am.insert(db).await?;\n    user::ActiveModel { id: Set(1), ..Default::default() }.insert(db).await?;\n}\nasync fn change(db: &Db, mut am: UserActive) {\n    let patch = user::ActiveModel { email: Set(e), ..Default::default() };\n    patch.update(db).await?;\n    am.mfa_secret = Set(s);\n    user::Entity::update_many().col_expr(user::Column::PasswordHash, Expr::value(h)).exec(db).await?;\n    let found = user::Entity::find_by_id(1).one(db).await?;\n}\n";
+        let got = facts(src);
+        has(
+            &got,
+            &[
+                "mcreate user [\"email\"] @ActiveModel",
+                "mcreate user [\"id\"] @ActiveModel",
+                "mwrite user.email @email",
+                "mwrite user.mfa_secret @mfa_secret",
+                "mwrite user.password_hash @PasswordHash",
+                "mquery user @find_by_id",
+            ],
+        );
+        // The inserted literal is one new row, not also writes; NotSet writes nothing.
+        assert_eq!(got.iter().filter(|g| g.starts_with("mcreate")).count(), 2, "{got:#?}");
+        assert_eq!(got.iter().filter(|g| *g == "mwrite user.email @email").count(), 1, "{got:#?}");
+        lacks(&got, "mwrite user.plan_tier");
+    }
+
+    #[test]
+    fn diesel_dsl_names_and_column_reads() {
+        let src = "use crate::schema::userbase::dsl::*;\nfn f(c: &mut PgConnection) {\n    diesel::update(userbase.filter(id.eq(1))).set(email.eq(e)).execute(c);\n    users::table.select((users::id, users::password_hash)).load(c);\n}\n";
+        let got = facts(src);
+        has(
+            &got,
+            &[
+                "access userbase Write @userbase",
+                "write userbase.email @email",
+                "mquery users @users",
+                "mread users.password_hash @password_hash",
+                "import crate.schema.userbase.dsl.*",
+            ],
+        );
+        // The updated table is a write, not also a read.
+        lacks(&got, "mquery userbase");
+    }
+
+    #[test]
+    fn traits_and_globs_are_imports() {
+        let got = facts("use argon2::{Argon2, PasswordVerifier as _, password_hash::SaltString};\nuse jwt_simple::prelude::*;\nuse std::fmt;\n");
+        has(
+            &got,
+            &[
+                "import argon2.Argon2",
+                "import argon2.PasswordVerifier",
+                "import argon2.password_hash.SaltString",
+                "import jwt_simple.prelude.*",
+            ],
+        );
+        lacks(&got, "import std.fmt");
     }
 }
