@@ -12,7 +12,8 @@
 //!   structs), `insert_into(t)`, `.save_changes()`; SeaORM `ActiveModel`
 //!   literals with `Set(..)` fields, `.insert()`, `Entity::insert`,
 //!   `col_expr`; field assignment of a variable whose type is a model.
-//! - Reads: Diesel `t::table` and `t::col`, model fields of typed variables,
+//! - Reads: Diesel `t::table` and `t::col` (of table `t`), model fields of
+//!   typed variables,
 //!   SeaORM `Entity::find*`.
 //! - Every call is a `Call` fact, its path resolved through `use` items
 //!   (`use bcrypt::verify as check;` makes `check(..)` `bcrypt.verify`);
@@ -83,6 +84,34 @@ const SQL_TAKERS: &[&str] =
 
 /// Methods of database clients whose first string argument is SQL.
 const SQL_METHODS: &[&str] = &["execute", "query", "query_one", "query_opt", "query_row", "prepare", "batch_execute"];
+
+/// Macros of the standard library and `log` whose arguments are
+/// comma-separated expressions.
+const EXPR_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "vec",
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "dbg",
+    "todo",
+    "unreachable",
+    "info",
+    "warn",
+    "error",
+    "debug",
+    "trace",
+];
 
 /// What is known of a variable: the model class of its type.
 #[derive(Debug, Clone)]
@@ -581,6 +610,13 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
             }
         } else if SQL_TAKERS.contains(&tail) {
             self.macro_sql(mac);
+        } else if EXPR_MACROS.contains(&tail) {
+            // Standard macros whose arguments are expressions (`assert!`,
+            // `format!`): parsed as such and lowered like any code.
+            let args = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated);
+            for arg in args.iter().flatten() {
+                self.visit_expr(arg);
+            }
         }
         syn::visit::visit_macro(self, mac);
     }
@@ -676,11 +712,6 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
                     }
                 }
             }
-            "save_changes" => {
-                if let Some((_, local)) = self.local_of(&call.receiver) {
-                    self.push(FactKind::ModelSave { model: local.class }, at);
-                }
-            }
             // SeaORM: an `ActiveModel` inserted is a new row.
             "insert" => match strip(&call.receiver) {
                 Expr::Struct(lit) => {
@@ -760,21 +791,22 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
     }
 
     /// Diesel paths in expressions: `t::table` reads the table, `t::col` a
-    /// column (unless already judged as a write target).
+    /// column (unless already judged as a write target). Diesel's table
+    /// modules are named after their tables, so the table is `t` itself.
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
         if let [.., t, last] = segs.as_slice() {
             let lower = |s: &syn::PathSegment| s.ident.to_string().starts_with(|c: char| c.is_ascii_lowercase());
             let start = self.span(t.ident.span()).start;
             if lower(t) && lower(last) && !self.written.contains(&start) {
-                let model = t.ident.to_string();
+                let table = self.name(&t.ident.to_string(), t.ident.span());
                 if last.ident == "table" {
-                    let s = self.span(t.ident.span());
-                    self.push(FactKind::ModelQuery { model }, s);
+                    let s = table.span;
+                    self.push(FactKind::TableAccess { table, mode: AccessMode::Read }, s);
                 } else {
                     let field = self.name(&last.ident.to_string(), last.ident.span());
                     let s = field.span;
-                    self.push(FactKind::ModelRead { model, field }, s);
+                    self.push(FactKind::FieldRead { table, field }, s);
                 }
             }
         }
@@ -801,6 +833,7 @@ mod tests {
                     FactKind::Call { callee, resolved: true, .. } => format!("call {callee} @{at}"),
                     FactKind::FieldWrite { table, field, .. } => format!("write {}.{} @{at}", table.norm, field.norm),
                     FactKind::TableAccess { table, mode } => format!("access {} {mode:?} @{at}", table.norm),
+                    FactKind::FieldRead { table, field } => format!("read {}.{} @{at}", table.norm, field.norm),
                     FactKind::Unparsable { message } => format!("unparsable {message}"),
                     FactKind::Model { class, table, fields } => format!("model {class}={} {fields:?}", table.norm),
                     FactKind::ModelWrite { model, field } => format!("mwrite {model}.{} @{at}", field.norm),
@@ -953,7 +986,7 @@ mod tests {
                 "mwrite User.email @email",
                 "mread User.password_hash @password_hash",
                 "mwrite User.plan_tier @plan_tier",
-                "mquery users @users",
+                "access users Read @users",
             ],
         );
         assert_eq!(got.iter().filter(|g| *g == "mwrite User.email @email").count(), 3, "{got:#?}");
@@ -965,7 +998,9 @@ mod tests {
     fn changesets_write_their_fields() {
         let src = "#[derive(AsChangeset)]\n#[diesel(table_name = userbase)]\nstruct Changes { email: Option<String>, plan_tier: Option<String> }\nfn f(c: &mut PgConnection, changes: Changes) {\n    diesel::update(userbase::table).set(&changes).execute(c);\n    diesel::update(userbase::table).set(&Profile { display_name: n }).execute(c);\n    user.save_changes::<User>(c);\n}\nfn g(user: User, c: &mut PgConnection) { user.save_changes::<User>(c); }\n";
         let got = facts(src);
-        has(&got, &["msave Changes @changes", "mwrite Profile.display_name @display_name", "msave User @save_changes"]);
+        has(&got, &["msave Changes @changes", "mwrite Profile.display_name @display_name"]);
+        // Saving a model writes the fields assigned, reported where they are.
+        lacks(&got, "msave User");
     }
 
     #[test]
@@ -998,13 +1033,20 @@ mod tests {
             &[
                 "access userbase Write @userbase",
                 "write userbase.email @email",
-                "mquery users @users",
-                "mread users.password_hash @password_hash",
+                "access users Read @users",
+                "read users.password_hash @password_hash",
                 "import crate.schema.userbase.dsl.*",
             ],
         );
         // The updated table is a write, not also a read.
-        lacks(&got, "mquery userbase");
+        lacks(&got, "access userbase Read");
+    }
+
+    #[test]
+    fn standard_macros_are_seen_into_and_others_left_alone() {
+        let got = facts("fn t() {\n    assert!(bcrypt::verify(\"pw\", h).unwrap());\n    assert_eq!(x, jsonwebtoken::decode(t), \"msg {}\", y);\n    my_dsl!(bcrypt::hash(p));\n    vec![a; 3];\n}\n");
+        has(&got, &["call bcrypt.verify @verify", "call jsonwebtoken.decode @decode"]);
+        lacks(&got, "call bcrypt.hash");
     }
 
     #[test]
