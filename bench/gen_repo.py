@@ -6,10 +6,12 @@ The tree has a main-backend subtree (`backend/`) and an auth-service subtree
 files and files authguard does not read (Markdown, JSON, text, PNG-like
 blobs); `--mix sql` only SQL migrations; `--mix python` only Python: Alembic
 migrations (one linear revision chain per versions folder), SQLAlchemy
-models and FastAPI-style handlers.
+models and FastAPI-style handlers; `--mix rust` only Rust: sqlx row structs
+with their queries, and handlers.
 
 Violations of the default policy (shared/CONTRACT.md) are planted in SQL and
-.env files (mixed, sql) or in Python migrations and handlers (python), one
+.env files (mixed, sql), in Python migrations and handlers (python) or in Rust
+functions (rust), one
 finding per planted statement, line or call; everything else is written to be
 clean under the default policy.  DIR/expected.json records the planted
 findings (count per code, and where), and files/bytes per kind.
@@ -644,7 +646,35 @@ impl std::fmt::Display for {m} {{
 """
 
 
-def rs_file(r, side, size):
+def rs_plant(code, r, k):
+    """A Rust function breaking the default policy once: (text, identifier the finding points at)."""
+    if code == "AUTH003":
+        return (f"\n/// {words(r, 5)}.\npub async fn change_contact_{k}(pool: &PgPool, id: Uuid, address: &str) "
+                f"-> Result<u64, sqlx::Error> {{\n    let res = sqlx::query(\"UPDATE userbase SET email = $1 WHERE id = $2\")"
+                f"\n        .bind(address)\n        .bind(id)\n        .execute(pool)\n        .await?;\n"
+                f"    Ok(res.rows_affected())\n}}\n", "email")
+    if code == "AUTH004":
+        return (f"\npub fn check_pin_{k}(pin: &str, digest: &str) -> bool {{\n"
+                f"    bcrypt::verify(pin, digest).unwrap_or(false)\n}}\n", "verify")
+    if code == "AUTH005":
+        return (f"\npub fn digest_pin_{k}(pin: &str) -> String {{\n"
+                f"    bcrypt::hash(pin, bcrypt::DEFAULT_COST).unwrap_or_default()\n}}\n", "hash")
+    if code == "AUTH006":
+        return (f"\npub async fn invite_member_{k}(pool: &PgPool, id: Uuid, name: &str) -> Result<u64, sqlx::Error> {{\n"
+                f"    let res = sqlx::query(\"INSERT INTO userbase (id, full_name) VALUES ($1, $2)\")\n"
+                f"        .bind(id)\n        .bind(name)\n        .execute(pool)\n        .await?;\n"
+                f"    Ok(res.rows_affected())\n}}\n", "userbase")
+    if code == "AUTH007":
+        return (f"\npub fn token_claims_{k}(token: &str, key: &[u8]) -> Option<serde_json::Value> {{\n"
+                f"    jsonwebtoken::decode::<serde_json::Value>(token, &jsonwebtoken::DecodingKey::from_secret(key), "
+                f"&jsonwebtoken::Validation::default())\n        .ok()\n        .map(|d| d.claims)\n}}\n", "decode")
+    assert code == "AUTH008", code
+    return (f"\npub async fn recent_accounts_{k}(pool: &PgPool) -> Result<Vec<(Uuid,)>, sqlx::Error> {{\n"
+            f"    sqlx::query_as(\"SELECT id FROM users WHERE created_at > now() - interval '{r.randint(1, 90)} days'\")"
+            f"\n        .fetch_all(pool)\n        .await\n}}\n", "users")
+
+
+def rs_file(r, side, size, planted=()):
     out = [f"//! {words(r, 8)}.\n\nuse chrono::{{DateTime, Utc}};\nuse serde::{{Deserialize, Serialize}};\n"
            "use sqlx::{FromRow, PgPool};\nuse uuid::Uuid;\n"]
     seen = []
@@ -664,7 +694,12 @@ def rs_file(r, side, size):
                     for i in range(n))
     out.append("\npub fn bucket(value: u64, buckets: u64) -> u64 {\n    value % buckets.max(1)\n}\n\n"
                f"#[cfg(test)]\nmod tests {{\n    use super::*;\n{tests}}}\n")
-    return "".join(out)
+    if not planted:
+        return "".join(out)
+    parts = out[:-1]
+    for p in planted:
+        parts.insert(r.randint(1, len(parts)), p)
+    return assemble(parts + [out[-1]], "", planted)
 
 
 # ---------------------------------------------------------------- files authguard does not read
@@ -709,6 +744,8 @@ def plan_files(r, n, mix):
         counts = {"sql": n}
     elif mix == "python":
         counts = {"python": n}
+    elif mix == "rust":
+        counts = {"rust": n}
     else:
         counts = {k: int(n * p) for k, p in MIX.items()}
         counts["python"] += n - sum(counts.values())
@@ -800,6 +837,8 @@ def content_for(r, spec, planted):
         text = (py_models(r, side, size, spec.get("user_model", False)) if sub == "models"
                 else py_sync(r, size) if sub == "sync" else py_handlers(r, side, size))
     elif kind == "rust":
+        if planted:
+            return rs_file(r, side, size, planted)
         text = rs_file(r, side, size)
     elif kind == "markdown":
         text = gen_markdown(r, size)
@@ -816,6 +855,8 @@ def assign_violations(r, specs, n, mix):
     """Pick host files for the planted violations: {index: [(code, side)]}."""
     if mix == "python":
         return assign_python(r, specs, n)
+    if mix == "rust":
+        return assign_rust(r, specs, n)
     per = max(1, n // 1000)  # per code and service: 20 each for 20000 files
     want = [("AUTH001", "main"), ("AUTH002", "main"), ("AUTH003", "main"), ("AUTH006", "main"),
             ("AUTH008", "main"), ("AUTH008", "auth")]
@@ -857,6 +898,19 @@ def assign_python(r, specs, n):
     return hosts
 
 
+def assign_rust(r, specs, n):
+    """Rust mix: each code planted in main-backend files (none of them sync code)."""
+    per = max(1, n // 250)
+    pool = [i for i, s in enumerate(specs) if s["service"] == "main"]
+    hosts = {}
+    for code in ["AUTH003", "AUTH004", "AUTH005", "AUTH006", "AUTH007", "AUTH008"]:
+        picks = r.sample(pool, min(per, len(pool)))
+        picks += [r.choice(pool) for _ in range(per - len(picks))]
+        for i in picks:
+            hosts.setdefault(i, []).append((code, "main"))
+    return hosts
+
+
 def link_revisions(specs, seed):
     """One linear revision chain per Alembic versions folder, in plan order: no missing parent,
     one head.  Ids come from a hash of the path, so no random stream is touched."""
@@ -886,14 +940,14 @@ def generator_digest():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--files", type=int, help="default: 20000, or 5000 for --mix python")
+    ap.add_argument("--files", type=int, help="default: 20000, or 5000 for --mix python and --mix rust")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--mix", choices=["mixed", "sql", "python"], default="mixed")
+    ap.add_argument("--mix", choices=["mixed", "sql", "python", "rust"], default="mixed")
     ap.add_argument("--reuse", action="store_true", help="keep OUT if it was generated with the same params")
     a = ap.parse_args()
     if a.files is None:
-        a.files = 5000 if a.mix == "python" else 20000
+        a.files = 5000 if a.mix in ("python", "rust") else 20000
     out = Path(a.out)
     params = {"files": a.files, "seed": a.seed, "mix": a.mix, "generator": generator_digest()}
     exp_path = out / "expected.json"
@@ -916,7 +970,8 @@ def main():
         r = random.Random(f"{a.seed}:{i}")  # per-file stream: one file's change leaves others alone
         plants = []
         for k, (code, svc) in enumerate(hosts.get(i, [])):
-            plants.append(py_plant(code, r, k) if spec["kind"] == "python" else plant(code, svc, r))
+            plants.append(py_plant(code, r, k) if spec["kind"] == "python"
+                          else rs_plant(code, r, k) if spec["kind"] == "rust" else plant(code, svc, r))
             counts[code] = counts.get(code, 0) + 1
         text, locs = content_for(r, spec, plants)
         assert len(locs) == len(plants), spec["path"]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # authguard benchmark (not a test): authguard against an I/O floor (cat, rg) on a mixed
-# tree, against squawk on a SQL-only tree, and against alembic-guard on the Alembic
-# migrations of a Python-heavy tree. Warm cache: one warm-up run each.
-# Env: BENCH_FILES (20000), BENCH_SQL_FILES (5000), BENCH_PY_FILES (5000), BENCH_SEED (1),
+# tree and a Rust-only tree, against squawk on a SQL-only tree, and against alembic-guard
+# on the Alembic migrations of a Python-heavy tree. Warm cache: one warm-up run each.
+# Env: BENCH_FILES (20000), BENCH_SQL_FILES (5000), BENCH_PY_FILES (5000),
+#      BENCH_RS_FILES (5000), BENCH_SEED (1),
 #      BENCH_RUNS (3), BENCH_DIR (trees; default $TMPDIR/authguard-bench),
 #      BENCH_SQUAWK_VERSION (2.70.0), BENCH_ALEMBIC_GUARD_VERSION (0.1.1).
 set -euo pipefail
@@ -11,6 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FILES="${BENCH_FILES:-20000}"
 SQL_FILES="${BENCH_SQL_FILES:-5000}"
 PY_FILES="${BENCH_PY_FILES:-5000}"
+RS_FILES="${BENCH_RS_FILES:-5000}"
 SEED="${BENCH_SEED:-1}"
 RUNS="${BENCH_RUNS:-3}"
 # Trees live outside the repository on purpose: authguard looks for authguard.yaml from
@@ -34,9 +36,11 @@ echo "== trees (reused when generated with the same parameters and generator)"
 MIXED="$WORK/mixed-$FILES-s$SEED"
 SQLT="$WORK/sql-$SQL_FILES-s$SEED"
 PYT="$WORK/python-$PY_FILES-s$SEED"
+RST="$WORK/rust-$RS_FILES-s$SEED"
 python3 "$ROOT/bench/gen_repo.py" --reuse --mix mixed --files "$FILES" --seed "$SEED" --out "$MIXED"
 python3 "$ROOT/bench/gen_repo.py" --reuse --mix sql --files "$SQL_FILES" --seed "$SEED" --out "$SQLT"
 python3 "$ROOT/bench/gen_repo.py" --reuse --mix python --files "$PY_FILES" --seed "$SEED" --out "$PYT"
+python3 "$ROOT/bench/gen_repo.py" --reuse --mix rust --files "$RS_FILES" --seed "$SEED" --out "$RST"
 
 # install PACKAGE==VERSION BIN: pip-install into the bench venv unless BIN is already there.
 install() {
@@ -97,9 +101,6 @@ check() {
 # The I/O floor reads exactly the files authguard parses (by extension), nothing more.
 IN_SCOPE="\( -name '*.sql' -o -name '*.py' -o -name '*.rs' -o -name '*.env' -o -name '.env*' \)"
 FLOOR="find . -type f $IN_SCOPE -print0 | xargs -0 cat > /dev/null"
-# A second floor: only the files authguard parses today (SQL, Python and env; the Rust
-# front end is yet to come), so the ratio is like for like.
-PARSED="find . -type f \( -name '*.sql' -o -name '*.py' -o -name '*.env' -o -name '.env*' \) -print0 | xargs -0 cat > /dev/null"
 RG="rg -uuu -c -g '*.sql' -g '*.py' -g '*.rs' -g '*.env' -g '.env*' userbase > /dev/null"
 # gcc reporter: squawk's leanest text output, so its own rendering weighs least. xargs
 # splits the list only when it exceeds the command-line limit (~1800 paths a batch here).
@@ -119,7 +120,7 @@ alembic_guard_ok() {
   [[ $rc -le 1 ]] || { echo "!! alembic-guard could not check the tree: its row is skipped"; return 1; }
 }
 
-for spec in "mixed:$MIXED" "sql:$SQLT" "python:$PYT"; do
+for spec in "mixed:$MIXED" "sql:$SQLT" "python:$PYT" "rust:$RST"; do
   tree=${spec%%:*} dir=${spec#*:}
   echo "== $tree tree: $dir"
   if [[ -n "$AG" ]]; then
@@ -127,7 +128,6 @@ for spec in "mixed:$MIXED" "sql:$SQLT" "python:$PYT"; do
     bench "$tree" authguard "$dir" "'$AG' check . --format json --output /dev/null"
   fi
   bench "$tree" cat-floor "$dir" "$FLOOR"
-  if [[ $tree == mixed ]]; then KINDS=sql,env,python bench "$tree" cat-parsed "$dir" "$PARSED"; fi
   if command -v rg >/dev/null; then bench "$tree" rg "$dir" "$RG"; fi
   if [[ $tree == sql && -n "$SQUAWK" ]]; then bench "$tree" squawk "$dir" "$SQUAWK_CMD"; fi
   if [[ $tree == python ]]; then
@@ -149,6 +149,6 @@ echo "== results (warm cache, best and median of $RUNS; files/s and MB/s from th
 echo "   files and MB count only the files authguard reads: .sql .py .rs and env files;"
 echo "   the *-alembic and alembic-guard rows only the Alembic migrations)"
 python3 "$REPORT" table "$RESULTS"
-for t in mixed sql python python-alembic; do
+for t in mixed sql python python-alembic rust; do
   echo "findings check ($t): ${CHECK[$t]:-skipped (no authguard binary)}"
 done
