@@ -385,8 +385,44 @@ impl<'t> Lowerer<'t> {
         if let Some(lit) = string_lit(expr) {
             return Some(self.sql_literal(lit));
         }
-        let Expr::Path(p) = strip(expr) else { return None };
-        self.sql_const(&p.path.segments.last()?.ident.to_string())
+        match strip(expr) {
+            Expr::Path(p) => self.sql_const(&p.path.segments.last()?.ident.to_string()),
+            Expr::Macro(m) => self.sql_format(&m.mac),
+            // `format!(..).as_str()`
+            Expr::MethodCall(m) if m.method == "as_str" && m.args.is_empty() => match strip(&m.receiver) {
+                Expr::Macro(mac) => self.sql_format(&mac.mac),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// SQL assembled by `format!("...", ..)`: judged on its constant parts
+    /// (each `{..}` a `?`), never unparsable, every fact at the template.
+    fn sql_format(&mut self, mac: &Macro) -> Option<Vec<String>> {
+        let tail = mac.path.segments.last()?.ident.to_string();
+        if tail != "format" {
+            return None;
+        }
+        let args = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated).ok()?;
+        let template = string_lit(args.first()?)?;
+        let sql = constant_parts(&template.value());
+        let mut facts = sql::lower(&sql, self.dialect);
+        facts.facts.retain(|f| !matches!(f.kind, FactKind::Unparsable { .. }));
+        facts.comments.clear();
+        let whole = self.span(template.span());
+        facts.collapse_to(whole);
+        let mut tables = Vec::new();
+        for mut f in facts.facts {
+            if let FactKind::TableAccess { table, .. } = &f.kind {
+                if !tables.contains(&table.norm) {
+                    tables.push(table.norm.clone());
+                }
+            }
+            f.statement_start = whole.start;
+            self.out.facts.push(f);
+        }
+        Some(tables)
     }
 
     fn sql_const(&mut self, name: &str) -> Option<Vec<String>> {
@@ -520,6 +556,35 @@ fn strip(expr: &Expr) -> &Expr {
         Expr::Paren(p) => strip(&p.expr),
         e => e,
     }
+}
+
+/// A `format!` template with each `{..}` argument replaced by `?` and
+/// `{{` / `}}` unescaped.
+fn constant_parts(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                for d in chars.by_ref() {
+                    if d == '}' {
+                        break;
+                    }
+                }
+                out.push('?');
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `snake_case` of a SeaORM `Column` variant (`PasswordHash` → `password_hash`).
@@ -1047,6 +1112,17 @@ mod tests {
         let got = facts("fn t() {\n    assert!(bcrypt::verify(\"pw\", h).unwrap());\n    assert_eq!(x, jsonwebtoken::decode(t), \"msg {}\", y);\n    my_dsl!(bcrypt::hash(p));\n    vec![a; 3];\n}\n");
         has(&got, &["call bcrypt.verify @verify", "call jsonwebtoken.decode @decode"]);
         lacks(&got, "call bcrypt.hash");
+    }
+
+    #[test]
+    fn format_sql_is_judged_on_its_constant_parts() {
+        let src = "fn f(c: &Client, t: &str, col: &str) {\n    sqlx::query(&format!(\"UPDATE userbase SET email = $1 WHERE {} = $2\", col)).execute(p);\n    c.execute(format!(\"SELECT * FROM {t} WHERE\").as_str(), &[]);\n    c.execute(&format!(\"DELETE FROM sessions WHERE id IN ({})\", ids), &[]);\n}\n";
+        let got = facts(src);
+        has(&got, &["access sessions Write @\"DELETE FROM sessions WHERE id IN ({})\""]);
+        assert!(got.iter().any(|g| g.starts_with("write userbase.email @")), "{got:#?}");
+        // A template that does not parse on its own is not AUTH010.
+        lacks(&got, "unparsable");
+        assert_eq!(constant_parts("a {{b}} {c:?} {}"), "a {b} ? ?");
     }
 
     #[test]
