@@ -60,6 +60,44 @@ fn columns(body: &TokenStream) -> Vec<(String, PmSpan)> {
         .collect()
 }
 
+/// Which bare names are Diesel tables and columns: those of a
+/// `use schema::users::dsl::*` glob, and those imported by name from a
+/// `dsl` module (`use schema::users::dsl::{users, email}`).
+pub(super) struct Dsl<'a> {
+    /// Tables whose dsl module is glob-imported.
+    pub globs: &'a [String],
+    /// The file's imports: local name → path.
+    pub uses: &'a std::collections::HashMap<String, String>,
+}
+
+impl Dsl<'_> {
+    /// `(table, name)` when a bare name comes from a table's dsl module.
+    fn named(&self, name: &str) -> Option<(String, String)> {
+        let path = self.uses.get(name)?;
+        let mut rev = path.rsplit('.');
+        let (item, dsl, table) = (rev.next()?, rev.next()?, rev.next()?);
+        (dsl == "dsl").then(|| (table.to_string(), item.to_string()))
+    }
+
+    /// Whether a bare name is a table.
+    fn table(&self, name: &str) -> bool {
+        match self.named(name) {
+            Some((table, item)) => table == item,
+            None => self.globs.iter().any(|g| g == name),
+        }
+    }
+
+    /// The table of a bare column name.
+    fn column_table(&self, name: &str) -> Option<String> {
+        match (self.named(name), self.globs) {
+            (Some((table, item)), _) if table != item => Some(table),
+            (Some(_), _) => None,
+            (None, [table]) => Some(table.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// What a Diesel expression names: tables (`users::table`, or `users` from
 /// a dsl import) and assigned columns (`userbase::email.eq(..)`), each with
 /// its identifier's span.
@@ -70,9 +108,8 @@ pub(super) struct Refs {
 }
 
 impl Refs {
-    /// Collect below `expr`; `dsl` are the tables whose columns are in
-    /// scope by bare name.
-    pub fn collect(&mut self, expr: &Expr, dsl: &[String]) {
+    /// Collect below `expr`; `dsl` says which bare names are tables and columns.
+    pub fn collect(&mut self, expr: &Expr, dsl: &Dsl<'_>) {
         match expr {
             Expr::Path(p) => {
                 let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
@@ -80,7 +117,7 @@ impl Refs {
                     [.., t, last] if last.ident == "table" => {
                         self.tables.push((t.ident.to_string(), t.ident.span()));
                     }
-                    [one] if dsl.iter().any(|d| one.ident == d) => {
+                    [one] if dsl.table(&one.ident.to_string()) => {
                         self.tables.push((one.ident.to_string(), one.ident.span()));
                     }
                     _ => {}
@@ -114,13 +151,16 @@ impl Refs {
     }
 }
 
-/// `t::col` → (t, col); a bare `col` when exactly one table's dsl is in scope.
-fn column(expr: &Expr, dsl: &[String]) -> Option<((String, PmSpan), (String, PmSpan))> {
+/// `t::col` → (t, col); a bare `col` of a table's dsl module.
+fn column(expr: &Expr, dsl: &Dsl<'_>) -> Option<((String, PmSpan), (String, PmSpan))> {
     let Expr::Path(p) = expr else { return None };
     let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
-    match (segs.as_slice(), dsl) {
-        ([.., t, col], _) => Some(((t.ident.to_string(), t.ident.span()), (col.ident.to_string(), col.ident.span()))),
-        ([col], [table]) => Some(((table.clone(), col.ident.span()), (col.ident.to_string(), col.ident.span()))),
+    match segs.as_slice() {
+        [.., t, col] => Some(((t.ident.to_string(), t.ident.span()), (col.ident.to_string(), col.ident.span()))),
+        [col] => {
+            let table = dsl.column_table(&col.ident.to_string())?;
+            Some(((table, col.ident.span()), (col.ident.to_string(), col.ident.span())))
+        }
         _ => None,
     }
 }

@@ -151,15 +151,8 @@ pub(super) fn string_lit(expr: &Expr) -> Option<&LitStr> {
 }
 
 fn struct_decl(s: &syn::ItemStruct, module: Option<String>) -> Option<StructDecl> {
-    let derives: Vec<String> = s
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("derive"))
-        .flat_map(|a| match &a.meta {
-            Meta::List(l) => idents(&l.tokens),
-            _ => Vec::new(),
-        })
-        .collect();
+    let derives: Vec<String> =
+        s.attrs.iter().flat_map(lists).filter(|(tool, _)| tool == "derive").flat_map(|(_, t)| idents(&t)).collect();
     let has = |d: &str| derives.iter().any(|x| x == d);
     let diesel = s.attrs.iter().find_map(|a| match &a.meta {
         // Diesel 1: `#[table_name = "users"]`.
@@ -217,14 +210,35 @@ fn idents(tokens: &TokenStream) -> Vec<String> {
         .collect()
 }
 
+/// The `tool(tokens)` lists of an attribute: itself, or those inside
+/// `#[cfg_attr(feature = "full", derive(..), diesel(..))]`, whose
+/// attributes apply in the build that matters.
+fn lists(attr: &Attribute) -> Vec<(String, TokenStream)> {
+    let Meta::List(list) = &attr.meta else { return Vec::new() };
+    let Some(tool) = list.path.get_ident().map(|i| i.to_string()) else { return Vec::new() };
+    if tool != "cfg_attr" {
+        return vec![(tool, list.tokens.clone())];
+    }
+    let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+    tokens
+        .windows(2)
+        .filter_map(|w| match (&w[0], &w[1]) {
+            (TokenTree::Ident(name), TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis => {
+                Some((name.to_string(), g.stream()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// `#[tool(.., key = value, ..)]`: the value (a string literal's content,
 /// or a path's last identifier) and its span.
 fn attr_value(attr: &Attribute, tool: &str, key: &str) -> Option<(String, PmSpan)> {
-    let Meta::List(list) = &attr.meta else { return None };
-    if !list.path.is_ident(tool) {
-        return None;
-    }
-    let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+    lists(attr).into_iter().filter(|(t, _)| t == tool).find_map(|(_, tokens)| list_value(tokens, key))
+}
+
+fn list_value(tokens: TokenStream, key: &str) -> Option<(String, PmSpan)> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let at = tokens.iter().enumerate().position(|(i, t)| {
         matches!(t, TokenTree::Ident(id) if id == key)
             && matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '=')
@@ -247,10 +261,7 @@ fn attr_value(attr: &Attribute, tool: &str, key: &str) -> Option<(String, PmSpan
 
 /// `#[tool(.., flag, ..)]`.
 fn attr_flag(attr: &Attribute, tool: &str, flag: &str) -> bool {
-    match &attr.meta {
-        Meta::List(list) if list.path.is_ident(tool) => {
-            list.tokens.clone().into_iter().any(|t| matches!(t, TokenTree::Ident(i) if i == flag))
-        }
-        _ => false,
-    }
+    lists(attr)
+        .into_iter()
+        .any(|(t, tokens)| t == tool && tokens.into_iter().any(|t| matches!(t, TokenTree::Ident(i) if i == flag)))
 }

@@ -481,7 +481,7 @@ impl<'t> Lowerer<'t> {
     /// Diesel references below `expr`; their identifiers are not also reads.
     fn diesel_refs(&mut self, expr: &Expr) -> diesel::Refs {
         let mut refs = diesel::Refs::default();
-        refs.collect(expr, &self.dsl);
+        refs.collect(expr, &diesel::Dsl { globs: &self.dsl, uses: &self.items.uses });
         for (_, s) in &refs.tables {
             self.written.insert(self.span(*s).start);
         }
@@ -1123,6 +1123,20 @@ mod tests {
         // A template that does not parse on its own is not AUTH010.
         lacks(&got, "unparsable");
         assert_eq!(constant_parts("a {{b}} {c:?} {}"), "a {b} ? ?");
+    }
+
+    #[test]
+    fn dsl_names_imported_one_by_one_and_cfg_attr_mappings() {
+        let src = "use crate::schema::local_user::dsl::{local_user, password_encrypted};\n#[cfg_attr(feature = \"full\", derive(Queryable, Identifiable))]\n#[cfg_attr(feature = \"full\", diesel(table_name = local_user))]\npub struct LocalUser { pub id: i32, pub password_encrypted: String }\nfn f(c: &mut PgConnection) {\n    diesel::update(local_user.find(1)).set(password_encrypted.eq(h)).execute(c);\n}\n";
+        let got = facts(src);
+        has(
+            &got,
+            &[
+                "model LocalUser=local_user [\"id\", \"password_encrypted\"]",
+                "access local_user Write @local_user",
+                "write local_user.password_encrypted @password_encrypted",
+            ],
+        );
     }
 
     #[test]
