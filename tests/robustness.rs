@@ -628,3 +628,57 @@ fn a_huge_operator_chain_is_auth010_not_a_stack_overflow() {
     assert_eq!(codes(&report), vec!["AUTH010", "AUTH002"]);
     assert!(report["findings"][0]["message"].as_str().unwrap().contains("too complex"));
 }
+
+/// Deep Rust and Python: each file is either analysed or AUTH010 "too
+/// deeply nested", never a stack overflow; the files beside them are
+/// still checked.
+#[test]
+fn deeply_nested_rust_and_python_are_auth010_or_analysed_never_a_crash() {
+    let n = 10_000;
+    let rust: Vec<(String, String)> = vec![
+        ("parens.rs".into(), format!("fn f() {{ let x = {}1{}; }}\n", "(".repeat(n), ")".repeat(n))),
+        ("blocks.rs".into(), format!("fn f() {{ {}{} }}\n", "{".repeat(n), "}".repeat(n))),
+        ("chain.rs".into(), format!("fn f() {{ x{}; }}\n", ".a()".repeat(100_000))),
+        ("sum.rs".into(), format!("fn f() {{ let x = 1{}; }}\n", " + 1".repeat(200_000))),
+        // Below the limit but costlier than their estimate: the large stack takes them.
+        ("closures.rs".into(), format!("fn f() {{ let x = {}1; }}\n", "|a| ".repeat(7_200))),
+        ("unary.rs".into(), format!("fn f() {{ let x = {}a; }}\n", "!".repeat(14_400))),
+        ("generics.rs".into(), format!("type T = {}u8{};\n", "Vec<".repeat(900), ">".repeat(900))),
+        ("else.rs".into(), format!("fn f() {{ if a {{ 1 }}{} else {{ 2 }} }}\n", " else if a { 1 }".repeat(3_000))),
+        ("casts.rs".into(), format!("fn f() {{ let x = a{}; }}\n", " as u8".repeat(100_000))),
+        ("calls.rs".into(), format!("fn f() {{ let x = a{}; }}\n", "()".repeat(100_000))),
+    ];
+    let python: Vec<(String, String)> = vec![
+        ("parens.py".into(), format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n))),
+        ("sum.py".into(), format!("x = 1{}\n", " + 1".repeat(300_000))),
+        ("chain.py".into(), format!("x = a{}\n", ".b()".repeat(100_000))),
+        ("lambdas.py".into(), format!("x = {}1\n", "lambda: ".repeat(6_000))),
+        ("nots.py".into(), format!("x = {}a\n", "not ".repeat(7_000))),
+    ];
+    let sibling = "ALTER TABLE userbase ADD COLUMN mfa_secret text;\n";
+    let mut files: Vec<(String, Vec<u8>)> =
+        rust.into_iter().chain(python).map(|(name, text)| (format!("backend/{name}"), text.into_bytes())).collect();
+    files.push(("backend/z.sql".into(), sibling.as_bytes().to_vec()));
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, t)| (p.as_str(), t.as_slice())).collect();
+    let dir = tree(&refs);
+    let (out, _) = run_within(dir.path(), &["check", "--format", "json"], Duration::from_secs(120));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let got: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["code"].as_str().unwrap().to_string()))
+        .collect();
+    for deep in
+        ["parens.rs", "blocks.rs", "chain.rs", "sum.rs", "casts.rs", "calls.rs", "parens.py", "sum.py", "chain.py"]
+    {
+        let path = format!("backend/{deep}");
+        assert!(got.contains(&(path.clone(), "AUTH010".into())), "{path} is AUTH010: {got:?}");
+    }
+    for fine in ["closures.rs", "unary.rs", "generics.rs", "else.rs", "lambdas.py", "nots.py"] {
+        assert!(!got.iter().any(|(p, _)| p.ends_with(fine)), "{fine} is analysed: {got:?}");
+    }
+    assert!(got.contains(&("backend/z.sql".into(), "AUTH001".into())), "{got:?}");
+    assert_eq!(report["summary"]["files_scanned"], 16);
+}

@@ -13,6 +13,7 @@
 //! A syntax error is one `Unparsable` fact at the first error; the parser
 //! recovers, so the rest of the file is still lowered.
 
+mod nesting;
 pub mod scope;
 
 use std::collections::HashMap;
@@ -28,8 +29,42 @@ use crate::frontend::sql::{self, SqlDialect};
 use crate::source::Span;
 use scope::Scope;
 
+/// Nesting (see [`nesting`]) past which a file is not parsed: AUTH010.
+const MAX_NESTING: usize = 2000;
+
+/// Files nested deeper than this are parsed on a thread of their own with
+/// a 1 GiB stack (reserved, not committed, until used).
+const DEEP: usize = 200;
+
 /// Lower Python source into facts.
 pub fn lower(text: &str, dialect: SqlDialect) -> FileFacts {
+    let (depth, at) = nesting::estimate(text);
+    if depth > MAX_NESTING {
+        let mut out = FileFacts::default();
+        let message = format!("too deeply nested to analyse: nesting of about {depth} here (limit {MAX_NESTING})");
+        out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+        return out;
+    }
+    if depth > DEEP {
+        let lowered = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(1 << 30)
+                .spawn_scoped(scope, || lower_parsed(text, dialect))
+                .ok()
+                .map(|handle| handle.join())
+        });
+        if let Some(Ok(out)) = lowered {
+            return out;
+        }
+        let mut out = FileFacts::default();
+        let message = "too deeply nested to analyse: no thread could be started for it".to_string();
+        out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+        return out;
+    }
+    lower_parsed(text, dialect)
+}
+
+fn lower_parsed(text: &str, dialect: SqlDialect) -> FileFacts {
     let parsed = parse_unchecked(text, ParseOptions::from(Mode::Module));
     let mut out = FileFacts::default();
     for token in parsed.tokens().iter() {
