@@ -408,7 +408,15 @@ impl Pipeline<'_> {
                     text.drain(..3);
                 }
                 let file = SourceFile::new(c.path.clone(), display.clone(), text);
-                let facts = frontend::lower(c.language, &c.path, &file.text, &file.lines, self.policy.dialect);
+                let mut facts = frontend::lower(c.language, &c.path, &file.text, &file.lines, self.policy.dialect);
+                // Most calls are on no list: dropped now, they cost memory
+                // until every file is lowered and time when judged.
+                facts.facts.retain(|f| match &f.kind {
+                    FactKind::Call { callee, language, .. } => {
+                        self.policy.functions(*language).may_list(callee.rsplit('.').next().unwrap_or(callee))
+                    }
+                    _ => true,
+                });
                 (file, facts)
             }
             Err((message, at, prefix)) => {

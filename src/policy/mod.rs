@@ -111,6 +111,18 @@ pub struct FunctionLists {
     pub token_validators: Vec<String>,
 }
 
+impl FunctionLists {
+    /// Whether a call whose path ends in `last` could be on any list: every
+    /// match needs the last segments to be equal (see
+    /// [`crate::rules::call_listed`]).
+    pub fn may_list(&self, last: &str) -> bool {
+        [&self.password_verifiers, &self.password_hashers, &self.token_validators]
+            .into_iter()
+            .flatten()
+            .any(|entry| entry.rsplit('.').next() == Some(last))
+    }
+}
+
 /// Settings of one rule.
 #[derive(Debug, Clone)]
 pub struct RuleSettings {
