@@ -247,10 +247,13 @@ fn carry_columns_across_migrations(lowered: &mut [Lowered], policy: &Policy) {
         let mut columns: HashMap<String, Vec<String>> = HashMap::new();
         for k in migrations::order(&refs) {
             let facts = &mut lowered[members[k].0].facts.facts;
-            let mut out: Vec<Fact> = Vec::with_capacity(facts.len());
+            // Restated columns, each to go before the fact at its index. The
+            // file's facts are rebuilt only when there are some: most
+            // migrations rename nothing.
+            let mut inserts: Vec<(usize, Fact)> = Vec::new();
             // Columns known from this file itself are tracked by the rule.
             let mut local: HashMap<String, Vec<String>> = HashMap::new();
-            for fact in facts.drain(..) {
+            for (at, fact) in facts.iter().enumerate() {
                 match &fact.kind {
                     FactKind::TableSchema { table, action: TableAction::Rename { to } } => {
                         let known = columns.remove(&table.norm).unwrap_or_default();
@@ -261,7 +264,7 @@ fn carry_columns_across_migrations(lowered: &mut [Lowered], policy: &Policy) {
                                 let column = crate::facts::Name::new(col, to.span);
                                 let kind =
                                     FactKind::ColumnSchema { table: table.clone(), column, action: ColumnAction::Add };
-                                out.push(Fact { kind, span: to.span, statement_start: fact.statement_start });
+                                inserts.push((at, Fact { kind, span: to.span, statement_start: fact.statement_start }));
                             }
                         }
                         local.remove(&table.norm);
@@ -299,9 +302,18 @@ fn carry_columns_across_migrations(lowered: &mut [Lowered], policy: &Policy) {
                     }
                     _ => {}
                 }
-                out.push(fact);
             }
-            *facts = out;
+            if !inserts.is_empty() {
+                let mut out: Vec<Fact> = Vec::with_capacity(facts.len() + inserts.len());
+                let mut inserts = inserts.into_iter().peekable();
+                for (at, fact) in facts.drain(..).enumerate() {
+                    while let Some((_, restated)) = inserts.next_if(|(i, _)| *i == at) {
+                        out.push(restated);
+                    }
+                    out.push(fact);
+                }
+                *facts = out;
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //! parent or a second head means migrations were lost or branched; it is
 //! reported as a warning, since it does not break ownership by itself.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One migration file's place in its graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,20 +70,42 @@ pub fn check_graphs(migrations: &[Migration]) -> Vec<String> {
 
 /// The order migrations of one folder apply in: parents before children,
 /// ties and cycles broken by id. Returns indices into `migrations`.
+///
+/// Kahn's algorithm over the ids: a migration is ready once every parent
+/// present in the folder has been placed; the smallest ready id goes first,
+/// and when none is ready (a cycle) the smallest remaining one does.
 pub fn order(migrations: &[&Migration]) -> Vec<usize> {
-    let ids: BTreeSet<&str> = migrations.iter().map(|m| m.id.as_str()).collect();
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut pending: Vec<usize> = (0..migrations.len()).collect();
-    pending.sort_by(|&a, &b| migrations[a].id.cmp(&migrations[b].id));
-    let mut out = Vec::with_capacity(pending.len());
-    while !pending.is_empty() {
-        let ready = pending
-            .iter()
-            .position(|&i| migrations[i].parents.iter().all(|p| done.contains(p.as_str()) || !ids.contains(p.as_str())))
-            .unwrap_or(0);
-        let i = pending.remove(ready);
-        done.insert(migrations[i].id.as_str());
+    let present: HashSet<&str> = migrations.iter().map(|m| m.id.as_str()).collect();
+    // Per migration: parents present and not yet placed.
+    let mut waiting: Vec<usize> = vec![0; migrations.len()];
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, m) in migrations.iter().enumerate() {
+        let parents: BTreeSet<&str> =
+            m.parents.iter().map(String::as_str).filter(|p| present.contains(p) && *p != m.id).collect();
+        waiting[i] = parents.len();
+        for p in parents {
+            children.entry(p).or_default().push(i);
+        }
+    }
+    let mut remaining: BTreeSet<(&str, usize)> =
+        migrations.iter().enumerate().map(|(i, m)| (m.id.as_str(), i)).collect();
+    let mut ready: BTreeSet<(&str, usize)> = remaining.iter().copied().filter(|&(_, i)| waiting[i] == 0).collect();
+    let mut placed: HashSet<&str> = HashSet::new();
+    let mut out = Vec::with_capacity(migrations.len());
+    while let Some(next) = ready.pop_first().or_else(|| remaining.first().copied()) {
+        remaining.remove(&next);
+        let (id, i) = next;
         out.push(i);
+        if !placed.insert(id) {
+            continue;
+        }
+        for &c in children.get(id).into_iter().flatten() {
+            waiting[c] = waiting[c].saturating_sub(1);
+            let key = (migrations[c].id.as_str(), c);
+            if waiting[c] == 0 && remaining.contains(&key) {
+                ready.insert(key);
+            }
+        }
     }
     out
 }
@@ -103,6 +125,31 @@ mod tests {
         let refs: Vec<&Migration> = ms.iter().collect();
         let ids: Vec<&str> = order(&refs).into_iter().map(|i| ms[i].id.as_str()).collect();
         assert_eq!(ids, vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn long_chains_merges_and_cycles_are_ordered() {
+        // 3,000 migrations in one chain whose ids sort in no useful order.
+        let n = 3000;
+        let id = |i: usize| format!("{:08x}", (i as u64).wrapping_mul(2654435761) % 4294967291);
+        let ms: Vec<Migration> = (0..n)
+            .map(|i| {
+                let parents: Vec<String> = if i == 0 { vec![] } else { vec![id(i - 1)] };
+                Migration { path: format!("v/{i}.py"), id: id(i), parents }
+            })
+            .collect();
+        let refs: Vec<&Migration> = ms.iter().collect();
+        assert_eq!(order(&refs), (0..n).collect::<Vec<_>>());
+        // A merge waits for both parents; a cycle is broken by id.
+        let ms =
+            [m("v/m.py", "m", &["b", "c"]), m("v/c.py", "c", &["a"]), m("v/b.py", "b", &["a"]), m("v/a.py", "a", &[])];
+        let refs: Vec<&Migration> = ms.iter().collect();
+        let ids: Vec<&str> = order(&refs).into_iter().map(|i| ms[i].id.as_str()).collect();
+        assert_eq!(ids, vec!["a", "b", "c", "m"]);
+        let ms = [m("v/y.py", "y", &["x"]), m("v/x.py", "x", &["y"]), m("v/z.py", "z", &["y"])];
+        let refs: Vec<&Migration> = ms.iter().collect();
+        let ids: Vec<&str> = order(&refs).into_iter().map(|i| ms[i].id.as_str()).collect();
+        assert_eq!(ids, vec!["x", "y", "z"]);
     }
 
     #[test]
