@@ -2,6 +2,8 @@
 //! comparing golden files.
 #![allow(dead_code)]
 
+pub mod pytools;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
