@@ -8,8 +8,12 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
-use crate::check::{self, Settings};
-use crate::cli::{CheckArgs, ColorChoice, Command, ExplainArgs, InitArgs, ListFormat, PolicyArgs, RulesArgs};
+use crate::baseline::Baseline;
+use crate::check::{self, Report, Settings};
+use crate::cli::{
+    CheckArgs, ColorChoice, Command, CompletionsArgs, ExplainArgs, InitArgs, ListFormat, PolicyArgs, RulesArgs,
+    SuppressionsArgs,
+};
 use crate::discover::WalkOptions;
 use crate::policy::{Origin, Policy, PolicyError, DEFAULT_POLICY};
 use crate::report::{self, human, Format, RenderOptions};
@@ -34,6 +38,9 @@ pub fn run(command: Command) -> u8 {
         Command::Explain(args) => explain(args),
         Command::Policy(args) => policy(args),
         Command::Init(args) => init(args),
+        Command::Suppressions(args) => suppressions(args),
+        Command::Completions(args) => completions(args),
+        Command::Man => man(),
     }
 }
 
@@ -120,15 +127,20 @@ fn load_policy(explicit: Option<&Path>, cwd: &Path) -> Result<Policy, u8> {
     Policy::discover(explicit, cwd).map_err(|e| report_policy_error(&e))
 }
 
-fn check(args: CheckArgs) -> u8 {
-    let cwd = match std::env::current_dir() {
-        Ok(d) => d,
-        Err(e) => return fail(format!("cannot read the current directory: {e}")),
-    };
-    let policy = match load_policy(args.policy.as_deref(), &cwd) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+/// What `check` and `suppressions` share: the settings of a run.
+struct RunArgs {
+    paths: Vec<std::path::PathBuf>,
+    policy: Option<std::path::PathBuf>,
+    no_ignore: bool,
+    exclude: Vec<String>,
+    threads: Option<usize>,
+    base: Option<String>,
+}
+
+/// Load the policy, run the pipeline, print its notices and policy warnings.
+fn run_check(args: RunArgs) -> Result<(Report, Settings), u8> {
+    let cwd = std::env::current_dir().map_err(|e| fail(format!("cannot read the current directory: {e}")))?;
+    let policy = load_policy(args.policy.as_deref(), &cwd)?;
     let threads = args.threads.unwrap_or(0);
     // Parsers recurse: give workers deep stacks (address space, not memory,
     // until used). A second initialisation in one process is harmless.
@@ -140,10 +152,7 @@ fn check(args: CheckArgs) -> u8 {
         cwd,
         policy,
     };
-    let report = match check::check(&settings) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let report = check::check(&settings).map_err(fail)?;
     for notice in &report.notices {
         eprintln!("warning: {notice}");
     }
@@ -164,6 +173,56 @@ fn check(args: CheckArgs) -> u8 {
             });
         }
     }
+    Ok((report, settings))
+}
+
+fn check(args: CheckArgs) -> u8 {
+    let run = RunArgs {
+        paths: args.paths,
+        policy: args.policy,
+        no_ignore: args.no_ignore,
+        exclude: args.exclude,
+        threads: args.threads,
+        base: args.base,
+    };
+    // Read the baseline first: a bad one is a usage error, before any work.
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let (mut report, _settings) = match run_check(run) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if let Some(path) = &args.write_baseline {
+        let b = Baseline::of(&report);
+        if let Err(e) = std::fs::write(path, b.to_text()) {
+            return fail(format!("cannot write the baseline `{}`: {e}", path.display()));
+        }
+        eprintln!(
+            "Wrote {} finding(s) to the baseline {}; `authguard check --baseline {}` now reports only new ones.",
+            b.findings.len(),
+            path.display(),
+            path.display()
+        );
+        return EXIT_OK;
+    }
+    if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
+        let stale = b.apply(&mut report);
+        if !stale.is_empty() {
+            eprintln!(
+                "warning: {} entr{} of the baseline {} no longer occur (fixed or changed); \
+                 run `authguard check --write-baseline {}` to drop them:",
+                stale.len(),
+                if stale.len() == 1 { "y" } else { "ies" },
+                path.display(),
+                path.display()
+            );
+            for e in &stale {
+                eprintln!("  {} {}:{} {}", e.code, e.path, e.line, e.message);
+            }
+        }
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -182,6 +241,28 @@ fn check(args: CheckArgs) -> u8 {
     if let Err(e) = written {
         return fail(e);
     }
+    for extra in &args.report {
+        let text = report::render(&report, extra.format, RenderOptions { color: false });
+        if let Err(e) = std::fs::write(&extra.path, text.as_bytes()) {
+            return fail(format!("cannot write the report to `{}`: {e}", extra.path.display()));
+        }
+    }
+    if args.format == Format::Github {
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let summary = report::github::step_summary(&report);
+            let appended = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(summary.as_bytes()));
+            if let Err(e) = appended {
+                eprintln!(
+                    "warning: cannot append the summary to GITHUB_STEP_SUMMARY ({}): {e}",
+                    Path::new(&path).display()
+                );
+            }
+        }
+    }
     if args.output.is_some() && args.format != Format::Human {
         eprintln!("{}", human::summary(&report));
     }
@@ -189,6 +270,89 @@ fn check(args: CheckArgs) -> u8 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// `authguard suppressions`: every inline suppression, and whether it is used.
+fn suppressions(args: SuppressionsArgs) -> u8 {
+    let run = RunArgs {
+        paths: args.paths,
+        policy: args.policy,
+        no_ignore: args.no_ignore,
+        exclude: args.exclude,
+        threads: None,
+        base: None,
+    };
+    let (report, _) = match run_check(run) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let listed = &report.suppressions;
+    let out = match args.format {
+        ListFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "version": 1,
+                "suppressions": listed,
+                "summary": {
+                    "suppressions": listed.len(),
+                    "unused": listed.iter().filter(|s| !s.used).count(),
+                    "invalid": listed.iter().filter(|s| s.problem.is_some()).count(),
+                },
+            }))
+            .unwrap_or_else(|e| unreachable!("plain data serialises: {e}"));
+            s.push('\n');
+            s
+        }
+        ListFormat::Human => {
+            let mut s = String::new();
+            for l in listed {
+                let state = match (&l.problem, l.used) {
+                    (Some(p), _) => format!("invalid: {p}"),
+                    (None, true) => "used".to_string(),
+                    (None, false) => "unused: suppresses nothing".to_string(),
+                };
+                let reason = if l.reason.is_empty() { "(no reason)".to_string() } else { l.reason.clone() };
+                s.push_str(&format!(
+                    "{}:{}:{}: {} {} [{state}]\n",
+                    l.path,
+                    l.line,
+                    l.column,
+                    l.codes.join(","),
+                    reason
+                ));
+            }
+            let unused = listed.iter().filter(|l| !l.used).count();
+            s.push_str(&format!("{} suppression(s), {unused} suppress nothing.\n", listed.len()));
+            s
+        }
+    };
+    if let Err(e) = print_out(&out) {
+        return fail(e);
+    }
+    EXIT_OK
+}
+
+/// `authguard completions SHELL`.
+fn completions(args: CompletionsArgs) -> u8 {
+    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "authguard", &mut out);
+    match print_out(&String::from_utf8_lossy(&out)) {
+        Ok(()) => EXIT_OK,
+        Err(e) => fail(e),
+    }
+}
+
+/// `authguard man`.
+fn man() -> u8 {
+    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
+        return fail(format!("cannot render the man page: {e}"));
+    }
+    match print_out(&String::from_utf8_lossy(&out)) {
+        Ok(()) => EXIT_OK,
+        Err(e) => fail(e),
     }
 }
 

@@ -66,6 +66,12 @@ pub struct Report {
     pub notices: Vec<String>,
     /// Policy entries that matched nothing in the checked tree.
     pub policy_warnings: Vec<PolicyWarning>,
+    /// Every inline suppression of the checked files, in path order.
+    pub suppressions: Vec<suppress::Listed>,
+    /// The checked files, as shown to users.
+    pub paths: BTreeSet<String>,
+    /// With a baseline: how many findings it accepted.
+    pub baselined: Option<usize>,
 }
 
 impl Report {
@@ -173,6 +179,8 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
             orphans.push(r.display.clone());
         }
         report.suppressed += r.suppressed;
+        report.suppressions.extend(r.suppressions);
+        report.paths.insert(r.display.clone());
         tables_seen.extend(r.tables);
         if !r.findings.is_empty() {
             if let Some(text) = r.text {
@@ -197,7 +205,10 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
                 service: None,
                 table: None,
                 field: None,
+                fingerprint: String::new(),
             });
+            let last = report.findings.len() - 1;
+            crate::fingerprint::assign(&mut report.findings[last..], "");
         } else {
             report.notices.push(match path {
                 Some(p) => format!("{p}: {}", issue.message),
@@ -371,6 +382,7 @@ struct FileResult {
     text: Option<Arc<str>>,
     findings: Vec<Finding>,
     suppressed: usize,
+    suppressions: Vec<suppress::Listed>,
     tables: Vec<String>,
     /// The file belongs to no service, so service rules could not judge it.
     orphan: bool,
@@ -458,10 +470,20 @@ impl Pipeline<'_> {
         let mut sups = suppress::parse(&facts.comments, &file);
         let suppressed = suppress::apply(&mut violations, &mut sups, &file);
         violations.extend(suppress::judge(&sups));
-        let findings: Vec<Finding> =
+        let mut findings: Vec<Finding> =
             violations.into_iter().filter_map(|v| self.locate(v, &file, service, &matched)).collect();
+        crate::fingerprint::assign(&mut findings, &file.text);
         let text = (!findings.is_empty()).then(|| Arc::from(file.text.as_str()));
-        FileResult { display, text, findings, suppressed, tables: tables_of(&facts.facts), orphan: service.is_none() }
+        let suppressions = sups.iter().map(|s| suppress::Listed::new(s, &file)).collect();
+        FileResult {
+            display,
+            text,
+            findings,
+            suppressed,
+            suppressions,
+            tables: tables_of(&facts.facts),
+            orphan: service.is_none(),
+        }
     }
 
     fn locate(&self, v: Violation, file: &SourceFile, service: Option<usize>, matched: &PolicyPath) -> Option<Finding> {
@@ -487,6 +509,7 @@ impl Pipeline<'_> {
             service: service.map(|s| self.policy.services[s].name.clone()),
             table: v.table,
             field: v.field,
+            fingerprint: String::new(),
         })
     }
 }

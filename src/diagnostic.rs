@@ -69,6 +69,9 @@ pub struct Finding {
     pub table: Option<String>,
     /// The field concerned.
     pub field: Option<String>,
+    /// Stable identity across edits that do not touch it (see
+    /// [`crate::fingerprint`]); set once the file's findings are located.
+    pub fingerprint: String,
 }
 
 impl Finding {

@@ -6,11 +6,13 @@
 //! renders. [`check`] runs the pipeline; [`app`] and [`cli`] are the command line.
 
 pub mod app;
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod facts;
+pub mod fingerprint;
 pub mod frontend;
 pub mod git;
 pub mod migrations;

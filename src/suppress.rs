@@ -28,6 +28,42 @@ pub struct Suppression {
     pub used: bool,
 }
 
+/// A suppression as `authguard suppressions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Listed {
+    /// The file, as shown to users.
+    pub path: String,
+    /// Where the comment starts (from 1).
+    pub line: usize,
+    /// Its column (from 1, in characters).
+    pub column: usize,
+    /// The codes as written.
+    pub codes: Vec<String>,
+    /// The reason given.
+    pub reason: String,
+    /// Whether it suppressed at least one finding in this run.
+    pub used: bool,
+    /// Why it is invalid (AUTH011), if it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+impl Listed {
+    /// The listing of a suppression of `file`, once findings were matched.
+    pub fn new(s: &Suppression, file: &SourceFile) -> Self {
+        let at = file.line_col(s.span.start);
+        Listed {
+            path: file.display.clone(),
+            line: at.line,
+            column: at.column,
+            codes: s.codes.clone(),
+            reason: s.reason.clone(),
+            used: s.used,
+            problem: s.problem.clone(),
+        }
+    }
+}
+
 /// Parse the suppressions among a file's comments.
 pub fn parse(comments: &[Comment], file: &SourceFile) -> Vec<Suppression> {
     let mut out = Vec::new();

@@ -1315,3 +1315,197 @@ fn migrations_apply_in_graph_order_so_renames_carry_earlier_columns() {
         .collect();
     assert_eq!(got, vec!["AUTH001 8:37 mfa_enabled", "AUTH001 8:37 totp_secret"]);
 }
+
+// ---------------------------------------------------------------- baseline
+
+const MFA: &str = "ALTER TABLE userbase ADD COLUMN mfa_secret text;\n";
+
+#[test]
+fn a_baseline_accepts_existing_findings_and_reports_only_new_ones() {
+    let dir = tree(&[
+        ("backend/migrations/001.sql", MFA),
+        ("backend/app/login.py", "import bcrypt\n\n\ndef ok(p, h):\n    return bcrypt.checkpw(p, h)\n"),
+    ]);
+    // Written on a tree with violations: exit 0, one entry per finding.
+    let out = run(dir.path(), &["check", "--write-baseline", "authguard-baseline.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("Wrote 2 finding(s)"), "{}", out.stderr);
+    let written = std::fs::read_to_string(dir.path().join("authguard-baseline.json")).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(b["version"], 1);
+    assert_eq!(b["findings"].as_array().unwrap().len(), 2);
+
+    // The next run passes and says how many the baseline accepted.
+    let (out, report) = check_json(dir.path(), &["--baseline", "authguard-baseline.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(codes(&report), Vec::<String>::new());
+    assert_eq!(report["summary"]["baselined"], 2);
+    let human = run(dir.path(), &["check", "--baseline", "authguard-baseline.json"]);
+    assert!(human.stdout.contains("2 findings in the baseline"), "{}", human.stdout);
+
+    // Code moved down by 20 lines, and an unrelated edit: still accepted.
+    let moved = format!("{}{}", "-- reformatted\n".repeat(20), MFA.replace("ADD COLUMN", "ADD  COLUMN"));
+    write_files(dir.path(), &[("backend/migrations/001.sql", &moved)]);
+    let py = "import bcrypt\nimport os\n\n\n\ndef ok(p, h):\n    # checked below\n    return bcrypt.checkpw(p, h)\n";
+    write_files(dir.path(), &[("backend/app/login.py", py)]);
+    let (out, report) = check_json(dir.path(), &["--baseline", "authguard-baseline.json"]);
+    assert_eq!(out.code, 0, "{}\n{report}", out.stderr);
+    assert_eq!(report["summary"]["baselined"], 2);
+
+    // A new violation fails the run, naming only the new one.
+    write_files(
+        dir.path(),
+        &[("backend/migrations/002.sql", "ALTER TABLE userbase ADD COLUMN last_login timestamptz;\n")],
+    );
+    let (out, report) = check_json(dir.path(), &["--baseline", "authguard-baseline.json"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(codes(&report), vec!["AUTH001"]);
+    assert_eq!(paths(&report), vec!["backend/migrations/002.sql"]);
+    assert_eq!(report["findings"][0]["field"], "last_login");
+    assert_eq!(report["summary"]["baselined"], 2);
+
+    // A second identical violation in a baselined file is new too.
+    write_files(dir.path(), &[("backend/migrations/001.sql", &format!("{moved}{MFA}"))]);
+    let (out, report) = check_json(dir.path(), &["--baseline", "authguard-baseline.json"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(paths(&report), vec!["backend/migrations/001.sql", "backend/migrations/002.sql"]);
+}
+
+#[test]
+fn baseline_entries_that_no_longer_occur_are_named_so_the_file_shrinks() {
+    let dir = tree(&[("backend/migrations/001.sql", MFA), ("backend/migrations/002.sql", MFA)]);
+    assert_eq!(run(dir.path(), &["check", "--write-baseline", "b.json"]).code, 0);
+    write_files(dir.path(), &[("backend/migrations/002.sql", "ALTER TABLE userbase ADD COLUMN plan_tier text;\n")]);
+    let out = run(dir.path(), &["check", "--baseline", "b.json"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stderr.contains("1 entry of the baseline b.json no longer occur"), "{}", out.stderr);
+    assert!(out.stderr.contains("AUTH001 backend/migrations/002.sql:1"), "{}", out.stderr);
+    assert!(!out.stderr.contains("001.sql"), "{}", out.stderr);
+    // Files not checked this time (a partial run) are not judged stale.
+    let out = run(dir.path(), &["check", "--baseline", "b.json", "backend/migrations/001.sql"]);
+    assert!(!out.stderr.contains("no longer occur"), "{}", out.stderr);
+}
+
+#[test]
+fn a_bad_baseline_is_exit_2_with_its_position() {
+    let dir = tree(&[
+        ("backend/a.sql", MFA),
+        ("b.json", "{\"version\": 1, \"findings\": [}\n"),
+        ("v9.json", "{\"version\": 9, \"findings\": []}"),
+    ]);
+    let out = run(dir.path(), &["check", "--baseline", "b.json"]);
+    assert_trouble(&out, &["invalid baseline `b.json`:1:"]);
+    let out = run(dir.path(), &["check", "--baseline", "v9.json"]);
+    assert_trouble(&out, &["version 9"]);
+    let out = run(dir.path(), &["check", "--baseline", "missing.json"]);
+    assert_trouble(&out, &["cannot read the baseline `missing.json`"]);
+    let out = run(dir.path(), &["check", "--baseline", "b.json", "--write-baseline", "c.json"]);
+    assert_eq!(out.code, 2, "the two flags conflict: {}", out.stderr);
+}
+
+// ---------------------------------------------------------------- several reports, one run
+
+#[test]
+fn extra_reports_are_written_from_the_same_run() {
+    let dir = tree(&[("backend/a.sql", MFA)]);
+    let out =
+        run(dir.path(), &["check", "--format", "github", "--report", "sarif:out.sarif", "--report", "json:out.json"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.starts_with("::error file=backend/a.sql,line=1,col=33,"), "{}", out.stdout);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "AUTH001");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap()).unwrap();
+    assert_eq!(codes(&report), vec!["AUTH001"]);
+    let out = run(dir.path(), &["check", "--report", "xml:a.xml"]);
+    assert_trouble(&out, &["unknown format `xml`"]);
+    let out = run(dir.path(), &["check", "--report", "sarif"]);
+    assert_trouble(&out, &["FORMAT:FILE"]);
+}
+
+#[test]
+fn the_github_format_appends_a_step_summary() {
+    let dir = tree(&[("backend/a.sql", MFA)]);
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_authguard"))
+        .args(["check", "--format", "github"])
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("earlier step\n## authguard\n"), "appended, not overwritten: {text}");
+    assert!(text.contains("| AUTH001 auth-field-on-mirror | 1 |"), "{text}");
+    assert!(text.contains("`backend/a.sql:1:33`"), "{text}");
+    // Other formats leave it alone.
+    let out = Command::new(env!("CARGO_BIN_EXE_authguard"))
+        .args(["check", "--format", "json"])
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), text);
+}
+
+// ---------------------------------------------------------------- suppressions audit
+
+#[test]
+fn suppressions_lists_each_with_its_state() {
+    let dir = tree(&[
+        (
+            "backend/a.sql",
+            "-- authguard-ignore AUTH001: migrated away in PLAT-12\nALTER TABLE userbase ADD COLUMN mfa_secret text;\n\
+             -- authguard-ignore AUTH008: nothing here any more\nSELECT 1;\n-- authguard-ignore AUTH001\nSELECT 2;\n",
+        ),
+        ("backend/b.py", "x = 1  # authguard-ignore AUTH004, AUTH005: fixture data\n"),
+    ]);
+    let out = run(dir.path(), &["suppressions"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            "backend/a.sql:1:1: AUTH001 migrated away in PLAT-12 [used]",
+            "backend/a.sql:3:1: AUTH008 nothing here any more [unused: suppresses nothing]",
+            "backend/a.sql:5:1: AUTH001 (no reason) [invalid: suppression gives no reason]",
+            "backend/b.py:1:8: AUTH004,AUTH005 fixture data [unused: suppresses nothing]",
+            "4 suppression(s), 3 suppress nothing.",
+        ],
+        "{}",
+        out.stdout
+    );
+    let out = run(dir.path(), &["suppressions", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["suppressions"], 4);
+    assert_eq!(v["summary"]["unused"], 3);
+    assert_eq!(v["suppressions"][0]["used"], true);
+    assert_eq!(v["suppressions"][1]["codes"][0], "AUTH008");
+    assert_eq!(v["suppressions"][3]["line"], 1);
+}
+
+// ---------------------------------------------------------------- completions and man page
+
+#[test]
+fn completions_and_the_man_page_come_from_the_cli_definitions() {
+    let dir = tree(&[]);
+    for (shell, needle) in [("bash", "_authguard()"), ("zsh", "#compdef authguard"), ("fish", "complete -c authguard")]
+    {
+        let out = run(dir.path(), &["completions", shell]);
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        assert!(out.stdout.contains(needle), "{shell}: {}", &out.stdout[..out.stdout.len().min(300)]);
+        // fish writes long options without their dashes (`-l write-baseline`).
+        for flag in ["write-baseline", "report", "suppressions"] {
+            assert!(out.stdout.contains(flag), "{shell} completes {flag}");
+        }
+    }
+    assert_eq!(run(dir.path(), &["completions", "tcsh"]).code, 2);
+    let man = run(dir.path(), &["man"]);
+    assert_eq!(man.code, 0);
+    assert!(man.stdout.starts_with(".ie \\n(.g .ds Aq"), "{}", &man.stdout[..200]);
+    assert!(man.stdout.contains(".TH authguard 1"), "{}", &man.stdout[..400]);
+    assert!(man.stdout.contains("suppressions"), "subcommands are listed");
+}

@@ -149,6 +149,7 @@ fn json_finding_keys_are_in_contract_order() {
         "service",
         "table",
         "field",
+        "fingerprint",
     ];
     // Split the findings array into its objects' texts, then read each one's keys.
     let start = out.stdout.find("\"findings\": [").unwrap();
@@ -300,7 +301,46 @@ fn sarif_is_2_1_0_with_the_rules_and_one_result_per_finding() {
         assert_eq!(region["startColumn"], f["column"]);
         assert_eq!(region["endLine"], f["end_line"]);
         assert_eq!(region["endColumn"], f["end_column"]);
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        let print = res["partialFingerprints"]["authguard/v1"].as_str().unwrap();
+        assert_eq!(print, f["fingerprint"].as_str().unwrap());
+        assert_eq!(print.len(), 32);
     }
+    // Fingerprints tell every result apart.
+    let mut prints: Vec<&str> =
+        results.iter().map(|r| r["partialFingerprints"]["authguard/v1"].as_str().unwrap()).collect();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), results.len());
+}
+
+/// The SARIF output is valid against the SARIF 2.1.0 JSON Schema (OASIS),
+/// checked by check-jsonschema; and a broken log is not, so the check bites.
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let bin = common::pytools::bin();
+    let schema = root().join("tests/schemas/sarif-schema-2.1.0.json");
+    let dir = tempfile::tempdir().unwrap();
+    let validate = |name: &str, text: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        std::process::Command::new(bin.join("check-jsonschema"))
+            .arg("--schemafile")
+            .arg(&schema)
+            .arg(&file)
+            .output()
+            .expect("check-jsonschema runs")
+    };
+    let out = check(&mixed(), "sarif");
+    let ok = validate("mixed.sarif", &out.stdout);
+    assert!(ok.status.success(), "{}\n{}", String::from_utf8_lossy(&ok.stdout), String::from_utf8_lossy(&ok.stderr));
+    let clean = check(&root().join("fixtures/rules/AUTH001/clean"), "sarif");
+    let ok = validate("clean.sarif", &clean.stdout);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    // A region with a line 0 breaks the schema's minimum: the validator must say so.
+    let broken = out.stdout.replacen("\"startLine\": ", "\"startLine\": -", 1);
+    let bad = validate("broken.sarif", &broken);
+    assert!(!bad.status.success(), "a broken log must not validate");
 }
 
 #[test]

@@ -174,5 +174,8 @@ pub fn summary(report: &Report) -> String {
     if report.suppressed > 0 {
         s.push_str(&format!(" {} suppressed.", plural(report.suppressed, "finding")));
     }
+    if let Some(n) = report.baselined.filter(|n| *n > 0) {
+        s.push_str(&format!(" {} in the baseline.", plural(n, "finding")));
+    }
     s
 }

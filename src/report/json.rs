@@ -42,6 +42,8 @@ struct JsonFinding<'a> {
     table: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    /// Stable across edits elsewhere and line shifts (baselines, SARIF).
+    fingerprint: &'a str,
 }
 
 #[derive(Serialize)]
@@ -51,6 +53,9 @@ struct Summary {
     errors: usize,
     warnings: usize,
     suppressed: usize,
+    /// Findings a baseline accepted (only with `--baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<usize>,
 }
 
 /// Render the report as pretty-printed JSON with a trailing newline.
@@ -75,6 +80,7 @@ pub fn render(report: &Report) -> String {
                 service: f.service.as_deref(),
                 table: f.table.as_deref(),
                 field: f.field.as_deref(),
+                fingerprint: &f.fingerprint,
             })
             .collect(),
         summary: Summary {
@@ -83,6 +89,7 @@ pub fn render(report: &Report) -> String {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             suppressed: report.suppressed,
+            baselined: report.baselined,
         },
     };
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"));

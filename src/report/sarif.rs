@@ -13,18 +13,41 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// The "What it does" paragraph of a rule's docs, as one line.
+fn what_it_does(docs: &str) -> String {
+    let body = docs.split("## What it does").nth(1).unwrap_or(docs);
+    let para = body.split("\n\n").map(str::trim).find(|p| !p.is_empty()).unwrap_or("");
+    para.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A path as a relative URI reference: `/`-separated, and every byte that is
+/// not unreserved percent-encoded (a space, `#`, `%`, non-ASCII).
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Render the report as a SARIF 2.1.0 log.
 pub fn render(report: &Report) -> String {
     let rules: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
+            let docs = r.docs_text();
             json!({
                 "id": r.code,
                 "name": r.name,
                 "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": r.summary },
-                "help": { "text": r.docs_text(), "markdown": r.docs_text() },
+                "fullDescription": { "text": what_it_does(&docs) },
+                "help": { "text": docs, "markdown": docs },
                 "defaultConfiguration": { "level": level(r.default_severity) },
+                "properties": { "tags": ["security", "auth-separation"] },
             })
         })
         .collect();
@@ -45,7 +68,7 @@ pub fn render(report: &Report) -> String {
                 "message": { "text": message },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": f.path },
+                        "artifactLocation": { "uri": uri(&f.path), "uriBaseId": "%SRCROOT%" },
                         "region": {
                             "startLine": f.start.line,
                             "startColumn": f.start.column,
@@ -54,6 +77,7 @@ pub fn render(report: &Report) -> String {
                         }
                     }
                 }],
+                "partialFingerprints": { "authguard/v1": f.fingerprint },
             })
         })
         .collect();
@@ -64,13 +88,33 @@ pub fn render(report: &Report) -> String {
             "tool": { "driver": {
                 "name": "authguard",
                 "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",
+            "invocations": [{ "executionSuccessful": true }],
             "results": results,
         }]
     });
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"));
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri("backend/db/001_init.sql"), "backend/db/001_init.sql");
+        assert_eq!(uri("my dir/a#1%.sql"), "my%20dir/a%231%25.sql");
+        assert_eq!(uri("ü.py"), "%C3%BC.py");
+    }
+
+    #[test]
+    fn full_descriptions_are_the_first_paragraph() {
+        let d = what_it_does(&rules::ALL[0].docs_text());
+        assert!(d.starts_with("Flags") && !d.contains('\n'), "{d}");
+    }
 }
