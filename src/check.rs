@@ -208,7 +208,8 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
                 fingerprint: String::new(),
             });
             let last = report.findings.len() - 1;
-            crate::fingerprint::assign(&mut report.findings[last..], "");
+            let shown = report.findings[last].path.clone();
+            crate::fingerprint::assign(&mut report.findings[last..], "", &shown);
         } else {
             report.notices.push(match path {
                 Some(p) => format!("{p}: {}", issue.message),
@@ -472,7 +473,7 @@ impl Pipeline<'_> {
         violations.extend(suppress::judge(&sups));
         let mut findings: Vec<Finding> =
             violations.into_iter().filter_map(|v| self.locate(v, &file, service, &matched)).collect();
-        crate::fingerprint::assign(&mut findings, &file.text);
+        crate::fingerprint::assign(&mut findings, &file.text, &matched.relative);
         let text = (!findings.is_empty()).then(|| Arc::from(file.text.as_str()));
         let suppressions = sups.iter().map(|s| suppress::Listed::new(s, &file)).collect();
         FileResult {

@@ -2,7 +2,9 @@
 //! `partialFingerprints`.
 //!
 //! A fingerprint survives unrelated edits and code moving up or down: it is
-//! made of the rule, the path, the table and field concerned, the text of
+//! made of the rule, the path (relative to the project root — the policy
+//! file's folder or the git repository — so it does not change with the
+//! directory authguard runs from), the table and field concerned, the text of
 //! the identifier the finding points at and the text of its line(s) with
 //! whitespace collapsed — never a line number. Findings identical in all of
 //! that within a file are told apart by their order.
@@ -11,8 +13,9 @@ use std::collections::HashMap;
 
 use crate::diagnostic::Finding;
 
-/// Give each finding of one file its fingerprint. `text` is the file's text.
-pub fn assign(findings: &mut [Finding], text: &str) {
+/// Give each finding of one file its fingerprint. `text` is the file's
+/// text, `path` its path relative to the project root.
+pub fn assign(findings: &mut [Finding], text: &str, path: &str) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by_key(|&i| (findings[i].span.start, findings[i].rule.code));
@@ -20,15 +23,9 @@ pub fn assign(findings: &mut [Finding], text: &str) {
         let f = &findings[i];
         let ident = normalise(text.get(f.span.start..f.span.end).unwrap_or(""));
         let line = normalise(lines_of(text, f.span.start, f.span.end));
-        let key = [
-            f.rule.code,
-            f.path.as_str(),
-            f.table.as_deref().unwrap_or(""),
-            f.field.as_deref().unwrap_or(""),
-            &ident,
-            &line,
-        ]
-        .join("\u{0}");
+        let key =
+            [f.rule.code, path, f.table.as_deref().unwrap_or(""), f.field.as_deref().unwrap_or(""), &ident, &line]
+                .join("\u{0}");
         let n = seen.entry(key.clone()).or_insert(0);
         let input = format!("{key}\u{0}{n}");
         *n += 1;
@@ -82,7 +79,7 @@ mod tests {
 
     fn prints(text: &str, at: &[(&str, usize)]) -> Vec<String> {
         let mut fs: Vec<Finding> = at.iter().map(|(a, n)| finding(text, a, *n)).collect();
-        assign(&mut fs, text);
+        assign(&mut fs, text, "db/m.sql");
         fs.into_iter().map(|f| f.fingerprint).collect()
     }
 

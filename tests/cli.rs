@@ -1372,6 +1372,16 @@ fn a_baseline_accepts_existing_findings_and_reports_only_new_ones() {
 }
 
 #[test]
+fn a_baseline_holds_whatever_directory_authguard_runs_from() {
+    let dir = tree(&[("backend/migrations/001.sql", MFA)]);
+    git_init(dir.path());
+    assert_eq!(run(dir.path(), &["check", "--write-baseline", "b.json"]).code, 0);
+    let (out, report) = check_json(&dir.path().join("backend"), &["--baseline", "../b.json", "."]);
+    assert_eq!(out.code, 0, "{}\n{report}", out.stderr);
+    assert_eq!(report["summary"]["baselined"], 1);
+}
+
+#[test]
 fn baseline_entries_that_no_longer_occur_are_named_so_the_file_shrinks() {
     let dir = tree(&[("backend/migrations/001.sql", MFA), ("backend/migrations/002.sql", MFA)]);
     assert_eq!(run(dir.path(), &["check", "--write-baseline", "b.json"]).code, 0);
