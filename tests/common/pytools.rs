@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// Pinned versions: the tests' results must not move with PyPI.
-const PACKAGES: &[&str] = &["pre-commit==4.7.0", "check-jsonschema==0.39.0"];
+const PACKAGES: &[&str] = &["pre-commit==4.7.0", "check-jsonschema==0.39.0", "alembic==1.20.1", "sqlalchemy==2.1.9"];
 
 static LOCK: Mutex<()> = Mutex::new(());
 
