@@ -410,6 +410,12 @@ impl<'t> Lowerer<'t> {
         } else {
             facts.collapse_to(whole);
         }
+        self.adopt(facts, whole.start)
+    }
+
+    /// Take the facts (and comments) of SQL found in the file as statements
+    /// starting at `statement_start`; return the tables they touch.
+    fn adopt(&mut self, facts: FileFacts, statement_start: usize) -> Vec<String> {
         let mut tables = Vec::new();
         for mut f in facts.facts {
             if let FactKind::TableAccess { table, .. } = &f.kind {
@@ -417,7 +423,7 @@ impl<'t> Lowerer<'t> {
                     tables.push(table.norm.clone());
                 }
             }
-            f.statement_start = whole.start;
+            f.statement_start = statement_start;
             self.out.facts.push(f);
         }
         self.out.comments.extend(facts.comments);
@@ -457,17 +463,7 @@ impl<'t> Lowerer<'t> {
         facts.comments.clear();
         let whole = self.span(template.span());
         facts.collapse_to(whole);
-        let mut tables = Vec::new();
-        for mut f in facts.facts {
-            if let FactKind::TableAccess { table, .. } = &f.kind {
-                if !tables.contains(&table.norm) {
-                    tables.push(table.norm.clone());
-                }
-            }
-            f.statement_start = whole.start;
-            self.out.facts.push(f);
-        }
-        Some(tables)
+        Some(self.adopt(facts, whole.start))
     }
 
     fn sql_const(&mut self, name: &str) -> Option<Vec<String>> {
