@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::root;
+use common::{git, root};
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------- helpers
@@ -51,28 +51,6 @@ fn write_files(base: &Path, files: &[(&str, &str)]) {
 }
 
 /// Run git in `dir` with a fixed identity and dates and no user or system
-/// configuration; its trimmed standard output.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=authguard tests", "-c", "user.email=tests@authguard.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "advice.detachedHead=false"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// Whether `dir`'s repository has the commit `sha`.
 fn has_commit(dir: &Path, sha: &str) -> bool {
     Command::new("git")

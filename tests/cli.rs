@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use authguard::rules;
-use common::{codes, json, root, run, Output};
+use common::{codes, git, json, root, run, Output};
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------- helpers
@@ -28,27 +28,6 @@ fn write_files(base: &Path, files: &[(&str, &str)]) {
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(full, text).unwrap();
     }
-}
-
-/// Run git in `dir` with a fixed identity and no user or system configuration.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=authguard tests", "-c", "user.email=tests@authguard.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn git_init(dir: &Path) {
