@@ -446,7 +446,7 @@ impl Pipeline<'_> {
             }
             Err((message, at, prefix)) => {
                 let mut facts = FileFacts::default();
-                facts.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+                facts.push(FactKind::unparsable(message), Span::new(at, at), at);
                 (SourceFile::new(c.path.clone(), display.clone(), prefix), facts)
             }
         };

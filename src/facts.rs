@@ -217,7 +217,22 @@ pub enum FactKind {
     Unparsable {
         /// Why, in the parser's words.
         message: String,
+        /// The tables the unread part names, as far as its tokens tell (a
+        /// SQL statement the parser rejected). Empty when no table can be
+        /// identified, or the front end cannot tell: then what was not read
+        /// could touch anything.
+        tables: Vec<Name>,
+        /// Advice specific to this failure (another dialect reads it), shown
+        /// instead of the rule's general help.
+        help: Option<String>,
     },
+}
+
+impl FactKind {
+    /// An `Unparsable` fact that could touch anything, with no advice.
+    pub fn unparsable(message: String) -> FactKind {
+        FactKind::Unparsable { message, tables: Vec::new(), help: None }
+    }
 }
 
 /// A fact with its location.
@@ -303,8 +318,8 @@ impl FileFacts {
                 FactKind::Model { table, .. } => name(table),
                 FactKind::ModelWrite { field, .. } | FactKind::ModelRead { field, .. } => name(field),
                 FactKind::ModelCreate { columns, .. } => columns.iter_mut().for_each(name),
-                FactKind::Unparsable { .. }
-                | FactKind::Call { .. }
+                FactKind::Unparsable { tables, .. } => tables.iter_mut().for_each(name),
+                FactKind::Call { .. }
                 | FactKind::Revision { .. }
                 | FactKind::ModelQuery { .. }
                 | FactKind::ModelSave { .. }

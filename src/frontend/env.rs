@@ -29,11 +29,7 @@ pub fn lower(text: &str) -> FileFacts {
         }
         if let Err(message) = p.assignment(&mut out) {
             let at = p.pos;
-            out.push(
-                FactKind::Unparsable { message: format!("cannot parse: {message}") },
-                Span::new(at, at),
-                line_start,
-            );
+            out.push(FactKind::unparsable(format!("cannot parse: {message}")), Span::new(at, at), line_start);
             p.skip_line();
         }
     }
@@ -181,7 +177,7 @@ mod tests {
             .iter()
             .map(|f| match &f.kind {
                 FactKind::EnvVar { raw, .. } => format!("{raw}@{}", &text[f.span.start..f.span.end]),
-                FactKind::Unparsable { message } => format!("error: {message}"),
+                FactKind::Unparsable { message, .. } => format!("error: {message}"),
                 other => panic!("unexpected {other:?}"),
             })
             .collect()

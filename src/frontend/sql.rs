@@ -194,7 +194,7 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
         let segment = ends.partition_point(|&end| end < start_index);
         if complexity.get(segment).is_some_and(|&n| n > MAX_OPERATORS) {
             let message = format!("cannot parse: statement too complex to analyse (over {MAX_OPERATORS} operators)");
-            out.push(FactKind::Unparsable { message }, Span::new(start, start), start);
+            out.push(FactKind::unparsable(message), Span::new(start, start), start);
             match ends.get(segment) {
                 Some(&end) => {
                     skip_through(&mut parser, end);
@@ -212,7 +212,7 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
                     let message =
                         "cannot parse: COPY FROM STDIN data has no terminating `\\.` line, so the rest of the file is read as data"
                             .to_string();
-                    out.push(FactKind::Unparsable { message }, Span::new(start, start), start);
+                    out.push(FactKind::unparsable(message), Span::new(start, start), start);
                 }
                 match &parser.peek_token_ref().token {
                     Token::SemiColon | Token::EOF => None,
@@ -226,7 +226,7 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
                 let message = err.to_string();
                 let at = error_location(&message).map(&pos).unwrap_or(start);
                 let message = format!("cannot parse: {}", clean_error(&message));
-                out.push(FactKind::Unparsable { message }, Span::new(at, at), start);
+                out.push(FactKind::unparsable(message), Span::new(at, at), start);
             }
             // Resume after the semicolon that ends the broken statement: the
             // first one from its start, or from where the parser stopped if it
@@ -243,7 +243,7 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
     if let Some(err) = token_error {
         let at = pos(err.location);
         let message = format!("cannot parse: {}", err.message);
-        out.push(FactKind::Unparsable { message }, Span::new(at, at), broken_start.unwrap_or(at));
+        out.push(FactKind::unparsable(message), Span::new(at, at), broken_start.unwrap_or(at));
     }
     out
 }
@@ -1170,7 +1170,7 @@ mod tests {
                         columns.iter().map(|c| c.norm.as_str()).collect::<Vec<_>>().join(",")
                     ),
                     FactKind::FieldWrite { table, field, .. } => format!("write {}.{} @{text}", table.norm, field.norm),
-                    FactKind::Unparsable { message } => format!("unparsable {message}"),
+                    FactKind::Unparsable { message, .. } => format!("unparsable {message}"),
                     other => unreachable!("{other:?}"),
                 }
             })

@@ -34,13 +34,11 @@ crate::declare_rule! {
 /// Fires on every `Unparsable` fact, whatever the file's service.
 pub fn check(_ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     for fact in facts {
-        let FactKind::Unparsable { message } = &fact.kind else { continue };
-        out.push(violation(
-            &RULE,
-            fact,
-            message.clone(),
+        let FactKind::Unparsable { message, help, .. } = &fact.kind else { continue };
+        let help = help.clone().unwrap_or_else(|| {
             "fix the file so it can be read (for SQL, check `sql.dialect` in the policy); authguard does not pass what it cannot read"
-                .to_string(),
-        ));
+                .to_string()
+        });
+        out.push(violation(&RULE, fact, message.clone(), help));
     }
 }

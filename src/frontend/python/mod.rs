@@ -42,7 +42,7 @@ pub fn lower(text: &str, dialect: SqlDialect) -> FileFacts {
     if depth > MAX_NESTING {
         let mut out = FileFacts::default();
         let message = format!("too deeply nested to analyse: nesting of about {depth} here (limit {MAX_NESTING})");
-        out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+        out.push(FactKind::unparsable(message), Span::new(at, at), at);
         return out;
     }
     if depth > DEEP {
@@ -58,7 +58,7 @@ pub fn lower(text: &str, dialect: SqlDialect) -> FileFacts {
         }
         let mut out = FileFacts::default();
         let message = "too deeply nested to analyse: no thread could be started for it".to_string();
-        out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+        out.push(FactKind::unparsable(message), Span::new(at, at), at);
         return out;
     }
     lower_parsed(text, dialect)
@@ -77,7 +77,7 @@ fn lower_parsed(text: &str, dialect: SqlDialect) -> FileFacts {
     if let Some(err) = parsed.errors().first() {
         let at = span(err.location).start;
         let message = format!("cannot parse: {}", err.error);
-        out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+        out.push(FactKind::unparsable(message), Span::new(at, at), at);
     }
     let Mod::Module(module) = parsed.syntax() else { return out };
     revision(&module.body, &mut out);
@@ -847,7 +847,7 @@ mod tests {
                     FactKind::FieldWrite { table, field, .. } => format!("write {}.{} @{at}", table.norm, field.norm),
                     FactKind::RowInsert { table, .. } => format!("insert {} @{at}", table.norm),
                     FactKind::TableAccess { table, mode } => format!("access {} {mode:?} @{at}", table.norm),
-                    FactKind::Unparsable { message } => format!("unparsable {message}"),
+                    FactKind::Unparsable { message, .. } => format!("unparsable {message}"),
                     _ => return None,
                 })
             })

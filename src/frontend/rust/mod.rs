@@ -49,7 +49,7 @@ pub fn lower(text: &str, lines: &LineIndex, dialect: SqlDialect, module: &str) -
         let at = nesting.at;
         let message =
             format!("too deeply nested to analyse: nesting of about {} here (limit {MAX_NESTING})", nesting.depth);
-        out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+        out.push(FactKind::unparsable(message), Span::new(at, at), at);
         return out;
     }
     if nesting.depth > DEEP {
@@ -68,7 +68,7 @@ pub fn lower(text: &str, lines: &LineIndex, dialect: SqlDialect, module: &str) -
                 let mut out = FileFacts::default();
                 let at = nesting.at;
                 let message = "too deeply nested to analyse: no thread could be started for it".to_string();
-                out.push(FactKind::Unparsable { message }, Span::new(at, at), at);
+                out.push(FactKind::unparsable(message), Span::new(at, at), at);
                 out
             }
         };
@@ -82,7 +82,7 @@ fn parse_and_lower(text: &str, lines: &LineIndex, dialect: SqlDialect, module: &
         Ok(file) => file,
         Err(err) => {
             let at = offset(text, lines, err.span());
-            out.push(FactKind::Unparsable { message: format!("cannot parse: {err}") }, Span::new(at, at), at);
+            out.push(FactKind::unparsable(format!("cannot parse: {err}")), Span::new(at, at), at);
             drop(err);
             proc_macro2::extra::invalidate_current_thread_spans();
             return out;
@@ -940,7 +940,7 @@ mod tests {
                     FactKind::FieldWrite { table, field, .. } => format!("write {}.{} @{at}", table.norm, field.norm),
                     FactKind::TableAccess { table, mode } => format!("access {} {mode:?} @{at}", table.norm),
                     FactKind::FieldRead { table, field } => format!("read {}.{} @{at}", table.norm, field.norm),
-                    FactKind::Unparsable { message } => format!("unparsable {message}"),
+                    FactKind::Unparsable { message, .. } => format!("unparsable {message}"),
                     FactKind::Model { class, table, fields } => format!("model {class}={} {fields:?}", table.norm),
                     FactKind::ModelWrite { model, field } => format!("mwrite {model}.{} @{at}", field.norm),
                     FactKind::ModelRead { model, field } => format!("mread {model}.{} @{at}", field.norm),
