@@ -15,7 +15,6 @@ use sqlparser::ast::{
     Query, RenameTableNameKind, Select, SelectItem, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
     UpdateTableFromKind, Visit, Visitor,
 };
-use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
@@ -23,30 +22,8 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace
 use crate::facts::{AccessMode, ColumnAction, Comment, FactKind, FileFacts, Name, TableAction};
 use crate::source::{LineIndex, OffsetCursor, Span};
 
-/// The SQL dialects a policy may choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SqlDialect {
-    /// PostgreSQL (the default).
-    #[default]
-    Postgres,
-    /// MySQL / MariaDB.
-    Mysql,
-    /// SQLite.
-    Sqlite,
-    /// Anything `sqlparser` accepts generically.
-    Generic,
-}
-
-impl SqlDialect {
-    fn parser_dialect(self) -> Box<dyn Dialect> {
-        match self {
-            SqlDialect::Postgres => Box::new(PostgreSqlDialect {}),
-            SqlDialect::Mysql => Box::new(MySqlDialect {}),
-            SqlDialect::Sqlite => Box::new(SQLiteDialect {}),
-            SqlDialect::Generic => Box::new(GenericDialect {}),
-        }
-    }
-}
+mod dialect;
+pub use dialect::SqlDialect;
 
 /// Statements that, by SQL's own meaning, never create, alter or touch a
 /// table's rows or columns (a language fact, not a policy one). When the
