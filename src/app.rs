@@ -135,6 +135,8 @@ struct RunArgs {
     exclude: Vec<String>,
     threads: Option<usize>,
     base: Option<String>,
+    /// List what was not read (`check --verbose`).
+    verbose: bool,
 }
 
 /// Load the policy, run the pipeline, print its notices and policy warnings.
@@ -142,6 +144,7 @@ fn run_check(args: RunArgs) -> Result<(Report, Settings), u8> {
     let cwd = std::env::current_dir().map_err(|e| fail(format!("cannot read the current directory: {e}")))?;
     let policy = load_policy(args.policy.as_deref(), &cwd)?;
     let threads = args.threads.unwrap_or(0);
+    let args_verbose = args.verbose;
     // Parsers recurse: give workers deep stacks (address space, not memory,
     // until used). A second initialisation in one process is harmless.
     let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(STACK_BYTES).build_global();
@@ -155,6 +158,18 @@ fn run_check(args: RunArgs) -> Result<(Report, Settings), u8> {
     let report = check::check(&settings).map_err(fail)?;
     for notice in &report.notices {
         eprintln!("warning: {notice}");
+    }
+    if args_verbose {
+        for u in &report.unread {
+            eprintln!(
+                "note: {}:{}:{}: not read ({}); it names only tables the policy does not guard: {}",
+                u.path,
+                u.start.line,
+                u.start.column,
+                u.message,
+                u.tables.join(", ")
+            );
+        }
     }
     if let Origin::File(path) = &settings.policy.origin {
         for w in &report.policy_warnings {
@@ -184,6 +199,7 @@ fn check(args: CheckArgs) -> u8 {
         exclude: args.exclude,
         threads: args.threads,
         base: args.base,
+        verbose: args.verbose,
     };
     // Read the baseline first: a bad one is a usage error, before any work.
     let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
@@ -282,6 +298,7 @@ fn suppressions(args: SuppressionsArgs) -> u8 {
         exclude: args.exclude,
         threads: None,
         base: None,
+        verbose: false,
     };
     let (report, _) = match run_check(run) {
         Ok(r) => r,

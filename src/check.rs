@@ -72,6 +72,22 @@ pub struct Report {
     pub paths: BTreeSet<String>,
     /// With a baseline: how many findings it accepted.
     pub baselined: Option<usize>,
+    /// Statements that could not be read but name only tables the policy
+    /// does not guard: not findings, counted and listed on request.
+    pub unread: Vec<UnreadStatement>,
+}
+
+/// A statement that could not be read and names only unguarded tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadStatement {
+    /// The file, as shown to users.
+    pub path: String,
+    /// Where the parser gave up.
+    pub start: LineCol,
+    /// Why, in the parser's words.
+    pub message: String,
+    /// The tables it names.
+    pub tables: Vec<String>,
 }
 
 impl Report {
@@ -188,6 +204,7 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
             }
         }
         report.findings.extend(r.findings);
+        report.unread.extend(r.unread);
     }
     for issue in walk.issues {
         let path = issue.path.as_deref().map(|p| display_path(&settings.cwd, p));
@@ -387,6 +404,8 @@ struct FileResult {
     tables: Vec<String>,
     /// The file belongs to no service, so service rules could not judge it.
     orphan: bool,
+    /// Statements that could not be read and name only unguarded tables.
+    unread: Vec<UnreadStatement>,
 }
 
 /// Read a file's text, or say why it cannot be analysed (and where).
@@ -468,6 +487,20 @@ impl Pipeline<'_> {
             .collect();
         let fctx = FileContext { policy: self.policy, service, sync: self.policy.is_sync(&matched), imports };
         let mut violations = rules::check_file(&fctx, &facts.facts);
+        let unread = facts
+            .facts
+            .iter()
+            .filter(|f| rules::auth010_unparsable_file::is_unread_only(self.policy, &f.kind))
+            .map(|f| {
+                let FactKind::Unparsable { message, tables, .. } = &f.kind else { unreachable!("filtered above") };
+                UnreadStatement {
+                    path: display.clone(),
+                    start: file.line_col(f.span.start),
+                    message: message.clone(),
+                    tables: tables.iter().map(|t| t.norm.clone()).collect(),
+                }
+            })
+            .collect();
         let mut sups = suppress::parse(&facts.comments, &file);
         let suppressed = suppress::apply(&mut violations, &mut sups, &file);
         violations.extend(suppress::judge(&sups));
@@ -484,6 +517,7 @@ impl Pipeline<'_> {
             suppressions,
             tables: tables_of(&facts.facts),
             orphan: service.is_none(),
+            unread,
         }
     }
 

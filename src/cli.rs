@@ -156,6 +156,10 @@ pub struct CheckArgs {
     /// Colour the human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Also list on standard error what was not read and why it is not a
+    /// finding (statements that name only tables the policy does not guard).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,

@@ -203,7 +203,9 @@ fn json_summary_counts_agree_with_the_findings() {
     let summary = &report["summary"];
     let mut keys: Vec<&String> = summary.as_object().unwrap().keys().collect();
     keys.sort();
-    assert_eq!(keys, ["errors", "files_scanned", "findings", "suppressed", "warnings"]);
+    assert_eq!(keys, ["errors", "files_scanned", "findings", "suppressed", "unread_statements", "warnings"]);
+    let listed = report.get("unread").and_then(|u| u.as_array()).map_or(0, Vec::len) as u64;
+    assert_eq!(summary["unread_statements"].as_u64().unwrap(), listed, "every unread statement is listed");
     assert_eq!(summary["findings"].as_u64().unwrap(), all.len() as u64);
     assert_eq!(summary["errors"].as_u64().unwrap(), count("error"));
     assert_eq!(summary["warnings"].as_u64().unwrap(), count("warning"));

@@ -611,10 +611,17 @@ fn duplicate_keys_in_a_policy_are_an_error() {
 
 #[test]
 fn an_error_right_after_a_semicolon_does_not_loop() {
-    let dir = tree(&[("backend/h.sql", b"SELECT 1;FROM x")]);
+    // On a guarded table the broken statement is a finding...
+    let dir = tree(&[("backend/h.sql", b"SELECT 1;FROM userbase")]);
     let (out, _) = run_within(dir.path(), &["check", "--format", "json"], Duration::from_secs(60));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(codes(&serde_json::from_str(&out.stdout).unwrap()), vec!["AUTH010"]);
+    // ...on another table it is counted as unread, and the run still ends.
+    let dir = tree(&[("backend/h.sql", b"SELECT 1;FROM x")]);
+    let (out, _) = run_within(dir.path(), &["check", "--format", "json"], Duration::from_secs(60));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["unread_statements"], 1);
 }
 
 #[test]

@@ -276,6 +276,13 @@ impl Policy {
         self.table_owner.get(table).copied()
     }
 
+    /// Whether the policy guards `table` (lower-cased): a database owns it
+    /// or it is the mirror. What could touch such a table and was not read
+    /// is a finding; what names only other tables is counted, not reported.
+    pub fn guards_table(&self, table: &str) -> bool {
+        self.owner_of(table).is_some() || self.is_mirror(table)
+    }
+
     /// Whether `table` belongs to another database than `service`'s.
     pub fn is_foreign(&self, service: usize, table: &str) -> bool {
         matches!(self.owner_of(table), Some(db) if db != self.services[service].database)

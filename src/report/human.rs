@@ -174,6 +174,14 @@ pub fn summary(report: &Report) -> String {
     if report.suppressed > 0 {
         s.push_str(&format!(" {} suppressed.", plural(report.suppressed, "finding")));
     }
+    if !report.unread.is_empty() {
+        s.push_str(&format!(
+            " {} not read: {} only tables the policy does not guard (--verbose lists {}).",
+            plural(report.unread.len(), "statement"),
+            if report.unread.len() == 1 { "it names" } else { "they name" },
+            if report.unread.len() == 1 { "it" } else { "them" },
+        ));
+    }
     if let Some(n) = report.baselined.filter(|n| *n > 0) {
         s.push_str(&format!(" {} in the baseline.", plural(n, "finding")));
     }

@@ -15,6 +15,9 @@ struct JsonReport<'a> {
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
     summary: Summary,
+    /// Statements not read that name only unguarded tables (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unread: Vec<JsonUnread<'a>>,
 }
 
 #[derive(Serialize)]
@@ -46,6 +49,16 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
 }
 
+/// A statement that could not be read but names only unguarded tables.
+#[derive(Serialize)]
+struct JsonUnread<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+    tables: &'a [String],
+}
+
 #[derive(Serialize)]
 struct Summary {
     files_scanned: usize,
@@ -53,6 +66,9 @@ struct Summary {
     errors: usize,
     warnings: usize,
     suppressed: usize,
+    /// Statements that could not be read but name only tables the policy
+    /// does not guard (listed in `unread`).
+    unread_statements: usize,
     /// Findings a baseline accepted (only with `--baseline`).
     #[serde(skip_serializing_if = "Option::is_none")]
     baselined: Option<usize>,
@@ -89,8 +105,20 @@ pub fn render(report: &Report) -> String {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             suppressed: report.suppressed,
+            unread_statements: report.unread.len(),
             baselined: report.baselined,
         },
+        unread: report
+            .unread
+            .iter()
+            .map(|u| JsonUnread {
+                path: &u.path,
+                line: u.start.line,
+                column: u.start.column,
+                message: &u.message,
+                tables: &u.tables,
+            })
+            .collect(),
     };
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| unreachable!("plain data serialises: {e}"));
     s.push('\n');

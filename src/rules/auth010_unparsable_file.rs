@@ -1,5 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
+use crate::policy::Policy;
 use crate::rules::{violation, FileContext};
 
 crate::declare_rule! {
@@ -8,6 +9,14 @@ crate::declare_rule! {
     /// too large, a syntax error), and a SQL string passed to a SQL-executing
     /// call that does not parse. The rest of a file is still checked wherever
     /// the parser can resume.
+    ///
+    /// A SQL statement the parser rejects is first taken apart on its tokens
+    /// (action by action, column by column); what still cannot be read is
+    /// reported when it names a table the policy guards (a database's table,
+    /// the mirror) or names no table that can be identified. A statement that
+    /// names only other tables cannot break the split: it is not a finding,
+    /// but is counted (`unread_statements` in the JSON summary) and listed by
+    /// `check --verbose`.
     ///
     /// ## Why is this bad?
     /// A guard that skips what it cannot read passes it unseen. authguard fails
@@ -31,14 +40,36 @@ crate::declare_rule! {
     "A file in scope cannot be read or parsed"
 }
 
-/// Fires on every `Unparsable` fact, whatever the file's service.
-pub fn check(_ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
+/// Fires on every `Unparsable` fact whatever the file's service, except a
+/// statement that names only tables the policy does not guard (see
+/// [`is_unread_only`]).
+pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     for fact in facts {
-        let FactKind::Unparsable { message, help, .. } = &fact.kind else { continue };
+        let FactKind::Unparsable { message, help, tables } = &fact.kind else { continue };
+        if is_unread_only(ctx.policy, &fact.kind) {
+            continue;
+        }
+        let message = match tables.iter().find(|t| ctx.policy.guards_table(&t.norm)) {
+            Some(t) => format!("{message} (the statement names `{}`, a table the policy guards)", t.norm),
+            None => message.clone(),
+        };
         let help = help.clone().unwrap_or_else(|| {
             "fix the file so it can be read (for SQL, check `sql.dialect` in the policy); authguard does not pass what it cannot read"
                 .to_string()
         });
-        out.push(violation(&RULE, fact, message.clone(), help));
+        out.push(violation(&RULE, fact, message, help));
+    }
+}
+
+/// Whether an `Unparsable` fact is a statement that names tables, none of
+/// which the policy guards: it cannot break the split, so it is counted
+/// (`unread_statements`) rather than reported. A statement that names no
+/// table that can be identified could touch any, and is reported.
+pub fn is_unread_only(policy: &Policy, kind: &FactKind) -> bool {
+    match kind {
+        FactKind::Unparsable { tables, .. } => {
+            !tables.is_empty() && !tables.iter().any(|t| policy.guards_table(&t.norm))
+        }
+        _ => false,
     }
 }

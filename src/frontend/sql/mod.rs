@@ -6,7 +6,7 @@
 //! resumes after the semicolon that ends it; a tokenizer error keeps every
 //! complete statement before it. Either way the rest is still checked.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -15,6 +15,7 @@ use sqlparser::ast::{
     Query, RenameTableNameKind, Select, SelectItem, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
     UpdateTableFromKind, Visit, Visitor,
 };
+use sqlparser::dialect::Dialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
@@ -23,6 +24,8 @@ use crate::facts::{AccessMode, ColumnAction, Comment, FactKind, FileFacts, Name,
 use crate::source::{LineIndex, OffsetCursor, Span};
 
 mod dialect;
+mod recover;
+mod templates;
 pub use dialect::SqlDialect;
 
 /// Statements that, by SQL's own meaning, never create, alter or touch a
@@ -133,9 +136,15 @@ pub fn lower(sql: &str, dialect: SqlDialect) -> FileFacts {
 /// [`lower`], for a caller that has already indexed the lines of `sql`.
 pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileFacts {
     let mut out = FileFacts::default();
+    // Template placeholders become identifiers of the same length, so
+    // offsets and lines stay the file's.
+    let masked = templates::mask(sql);
+    let sql: &str = &masked;
     let cursor = OffsetCursor::new(lines, sql);
     let pos = |loc: Location| -> usize { cursor.offset(loc.line as usize, loc.column as usize) };
+    let sql_dialect = dialect;
     let dialect = dialect.parser_dialect();
+    let mut variables: HashMap<String, Vec<recover::Literal>> = HashMap::new();
     let mut tokens = take_token_buffer();
     tokens.reserve(sql.len() / 2 + 16);
     let token_error =
@@ -180,8 +189,10 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
                 None => break,
             }
         }
-        let error = match parser.parse_statement() {
-            Ok(stmt) => {
+        let parsed = parser.parse_statement();
+        let complete = matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF);
+        let error = match parsed {
+            Ok(stmt) if complete => {
                 Lowerer::new(&pos, &mut out, start).statement(&stmt);
                 // Inline COPY data runs to a `\\.` line; without one the rest
                 // of the file was swallowed as data and never checked.
@@ -191,26 +202,52 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
                             .to_string();
                     out.push(FactKind::unparsable(message), Span::new(start, start), start);
                 }
-                match &parser.peek_token_ref().token {
-                    Token::SemiColon | Token::EOF => None,
-                    _ => parser.expected_ref::<()>("end of statement", parser.peek_token_ref()).err(),
+                if words.first().is_some_and(|w| w == "SET") {
+                    let end = parser.index();
+                    remember_variable(&parser, start_index, end, &pos, &mut variables);
                 }
+                None
             }
-            Err(err) => Some(err),
+            // The parser read a statement but stopped before its end (an
+            // option it does not know): recovery reads it whole, and what it
+            // cannot read falls back on the part that parsed.
+            Ok(stmt) => {
+                let err = parser.expected_ref::<()>("end of statement", parser.peek_token_ref()).err();
+                Some((err, Some(stmt)))
+            }
+            Err(err) => Some((Some(err), None)),
         };
-        if let Some(err) = error {
-            if !is_ignorable(&words) {
-                let message = err.to_string();
-                let at = error_location(&message).map(&pos).unwrap_or(start);
-                let message = format!("cannot parse: {}", clean_error(&message));
-                out.push(FactKind::unparsable(message), Span::new(at, at), start);
-            }
+        if let Some((err, prefix)) = error {
             // Resume after the semicolon that ends the broken statement: the
             // first one from its start, or from where the parser stopped if it
             // read further (a body with inner semicolons). Each pass moves past
             // a semicolon after the statement's start, so this always ends.
             let from = start_index.max(parser.index().saturating_sub(1));
-            match ends.iter().copied().find(|&end| end >= from) {
+            let end = ends.iter().copied().find(|&end| end >= from);
+            if !is_ignorable(&words) {
+                let last = end.unwrap_or(usize::MAX);
+                let statement: Vec<TokenWithSpan> = (start_index..)
+                    .map(|i| parser.token_at(i))
+                    .take_while(|t| t.token != Token::EOF)
+                    .take(last.saturating_sub(start_index))
+                    .cloned()
+                    .collect();
+                let recovery =
+                    recover::Recovery { dialect: dialect.as_ref(), sql_dialect, pos: &pos, variables: &variables };
+                if let recover::Outcome::Unread { tables, reason } = recovery.statement(&statement, start, &mut out) {
+                    if let Some(stmt) = prefix {
+                        Lowerer::new(&pos, &mut out, start).statement(&stmt);
+                    }
+                    let message = err.map(|e| e.to_string()).unwrap_or_default();
+                    let at = error_location(&message).map(&pos).unwrap_or(start);
+                    let message = match reason {
+                        Some(reason) => format!("cannot read: {reason}"),
+                        None => format!("cannot parse: {}", clean_error(&message)),
+                    };
+                    out.push(FactKind::Unparsable { message, tables, help: None }, Span::new(at, at), start);
+                }
+            }
+            match end {
                 Some(end) => skip_through(&mut parser, end),
                 None => break,
             }
@@ -223,6 +260,51 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
         out.push(FactKind::unparsable(message), Span::new(at, at), broken_start.unwrap_or(at));
     }
     out
+}
+
+/// Parse `tokens` as exactly one statement and lower it into `out`; `Err`
+/// (and nothing recorded) when the parser rejects it or stops before the end.
+fn parse_and_lower(
+    tokens: Vec<TokenWithSpan>,
+    dialect: &dyn Dialect,
+    pos: &dyn Fn(Location) -> usize,
+    out: &mut FileFacts,
+    start: usize,
+) -> Result<(), ()> {
+    let mut parser = Parser::new(dialect).with_tokens_with_locations(tokens);
+    let stmt = parser.parse_statement().map_err(|_| ())?;
+    while parser.consume_token(&Token::SemiColon) {}
+    if parser.peek_token_ref().token != Token::EOF {
+        return Err(());
+    }
+    Lowerer::new(pos, out, start).statement(&stmt);
+    Ok(())
+}
+
+/// `SET @v = …` (MySQL): the string literals assigned to `@v`, which a
+/// later `PREPARE s FROM @v` runs as SQL.
+fn remember_variable(
+    parser: &Parser<'_>,
+    from: usize,
+    to: usize,
+    pos: &dyn Fn(Location) -> usize,
+    variables: &mut HashMap<String, Vec<recover::Literal>>,
+) {
+    let mut name = None;
+    let mut literals = Vec::new();
+    for i in from..to {
+        let t = parser.token_at(i);
+        match &t.token {
+            Token::Word(w) if name.is_none() && w.value.starts_with('@') => name = Some(w.value.to_ascii_lowercase()),
+            Token::SingleQuotedString(text) if name.is_some() => {
+                literals.push(recover::Literal { text: text.clone(), offset: pos(t.span.start) + 1 });
+            }
+            _ => {}
+        }
+    }
+    if let Some(name) = name {
+        variables.insert(name, literals);
+    }
 }
 
 thread_local! {

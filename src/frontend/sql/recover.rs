@@ -1,0 +1,787 @@
+//! What can still be read of a statement `sqlparser` rejected.
+//!
+//! Real migration histories hold valid SQL the parser does not know: a
+//! PostgreSQL `ADD CONSTRAINT n NOT NULL c`, CockroachDB's `STORING (…)`, a
+//! MySQL `VARCHAR(255) BINARY`. Failing the whole statement would hide the
+//! part that matters, so a rejected statement is taken apart on the parser's
+//! own tokens, in this order:
+//!
+//! 1. statements that by SQL's meaning touch no table (`DROP OWNED BY`,
+//!    `DEALLOCATE PREPARE`) are dropped;
+//! 2. statements whose target alone matters are read from their head
+//!    (`CREATE … INDEX … ON t` alters `t`, whatever extension follows);
+//! 3. `ALTER TABLE` is read action by action and `CREATE TABLE` element by
+//!    element, each piece parsed on its own by `sqlparser`; pieces that are
+//!    pure constraints or storage clauses are known not to declare columns;
+//! 4. dynamic SQL (`PREPARE s FROM @v`) is read from the string literals the
+//!    file assigns to the variable;
+//! 5. whatever is left is *unread*: the tables it names, as far as its tokens
+//!    tell, go with it, so the rules can decide whether it matters.
+
+use std::collections::HashMap;
+
+use sqlparser::dialect::Dialect;
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
+
+use super::{parse_and_lower, SqlDialect};
+use crate::facts::{ColumnAction, FactKind, FileFacts, Name, TableAction};
+use crate::source::Span;
+
+/// What recovery made of a rejected statement.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// Every part was read; its facts were recorded.
+    Read,
+    /// Part of it could not be read; these are the tables it names (empty
+    /// when none can be identified). Facts of the parts that were read are
+    /// recorded all the same.
+    Unread {
+        /// The tables named by what was not read, in order of appearance.
+        tables: Vec<Name>,
+        /// Why, when the parser's own words would mislead.
+        reason: Option<String>,
+    },
+}
+
+/// The context a rejected statement is recovered in.
+pub(super) struct Recovery<'d, 'p, 'v> {
+    /// The dialect the file is read in.
+    pub dialect: &'d dyn Dialect,
+    /// The same, as authguard names it (for SQL held in string literals).
+    pub sql_dialect: SqlDialect,
+    /// Maps a token location to a byte offset of the file.
+    pub pos: &'p dyn Fn(Location) -> usize,
+    /// `SET @v = …` string literals seen so far in the file, for `PREPARE`.
+    pub variables: &'v HashMap<String, Vec<Literal>>,
+}
+
+/// A string literal of the file: its text between the quotes and where
+/// that text starts.
+#[derive(Debug, Clone)]
+pub(super) struct Literal {
+    /// The literal's text as written (escapes not undone).
+    pub text: String,
+    /// Byte offset of the text's first character in the file.
+    pub offset: usize,
+}
+
+impl Recovery<'_, '_, '_> {
+    /// Recover the statement made of `tokens` (no trailing semicolon), which
+    /// starts at byte `start`, recording what can be read into `out`.
+    pub fn statement(&self, tokens: &[TokenWithSpan], start: usize, out: &mut FileFacts) -> Outcome {
+        let sig = Significant::new(tokens);
+        let head: Vec<String> = (0..4).map_while(|k| sig.keyword(k)).collect();
+        let head: Vec<&str> = head.iter().map(String::as_str).collect();
+        match head.as_slice() {
+            ["DROP", "OWNED", ..] | ["REASSIGN", "OWNED", ..] | ["DEALLOCATE", ..] | ["EXECUTE", ..] => Outcome::Read,
+            ["DROP" | "ALTER", "STATISTICS", ..] | ["ALTER", "DEFAULT", "PRIVILEGES", ..] => Outcome::Read,
+            ["CREATE", ..] if sig.index_head().is_some() => self.create_index(&sig, start, out),
+            ["ALTER", "TABLE", ..] => self.alter_table(&sig, start, out),
+            ["CREATE", ..] if sig.table_head().is_some() => self.create_table(&sig, start, out),
+            ["CREATE", "MATERIALIZED", "VIEW", ..] => self.materialized_view(&sig, start, out),
+            ["PREPARE", ..] => self.prepare(&sig, start, out),
+            _ => Outcome::Unread { tables: sig.tables(self.pos, start), reason: None },
+        }
+    }
+
+    /// `CREATE [UNIQUE] [INVERTED] INDEX … ON t …`: the index's options
+    /// (CockroachDB's `STORING`, `USING HASH`, a partial index's `WHERE`)
+    /// change nothing that a rule judges; the statement alters `t`.
+    fn create_index(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let on = sig.index_head().and_then(|from| (from..sig.len()).find(|&k| sig.keyword(k).as_deref() == Some("ON")));
+        let name = on.and_then(|k| {
+            let mut k = k + 1;
+            if sig.keyword(k).as_deref() == Some("ONLY") {
+                k += 1;
+            }
+            sig.object_name(k, self.pos, start)
+        });
+        match name {
+            Some((table, _)) => {
+                let span = table.span;
+                out.push(FactKind::TableSchema { table, action: TableAction::Alter }, span, start);
+                Outcome::Read
+            }
+            None => Outcome::Unread { tables: sig.tables(self.pos, start), reason: None },
+        }
+    }
+
+    /// `ALTER TABLE t a, b, c`: each action is parsed as a statement of its
+    /// own (`ALTER TABLE t a`), so one action the parser does not know costs
+    /// only itself.
+    fn alter_table(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let mut k = 2;
+        while matches!(sig.keyword(k).as_deref(), Some("IF" | "EXISTS" | "ONLY")) {
+            k += 1;
+        }
+        let Some((table, after)) = sig.object_name(k, self.pos, start) else {
+            return Outcome::Unread { tables: sig.tables(self.pos, start), reason: None };
+        };
+        let head = &sig.tokens[..sig.raw(after)];
+        let mut unread = Vec::new();
+        let mut scratch = FileFacts::default();
+        for piece in sig.split_commas(after, sig.len()) {
+            let body = &sig.tokens[sig.raw(piece.start)..sig.raw_end(piece.end)];
+            let mut tokens = Vec::with_capacity(head.len() + body.len() + 1);
+            tokens.extend_from_slice(head);
+            tokens.push(space());
+            tokens.extend_from_slice(body);
+            if parse_and_lower(tokens, self.dialect, self.pos, &mut scratch, start).is_ok() {
+                continue;
+            }
+            match self.alter_action(sig, piece.start, piece.end, start) {
+                Some(column) => {
+                    scratch.push(
+                        FactKind::TableSchema { table: table.clone(), action: TableAction::Alter },
+                        table.span,
+                        start,
+                    );
+                    if let Some((column, action)) = column {
+                        let span = column.span;
+                        scratch.push(FactKind::ColumnSchema { table: table.clone(), column, action }, span, start);
+                    }
+                }
+                None => {
+                    unread.push(table.clone());
+                    unread.extend(sig.slice_tables(piece.start, piece.end, self.pos, start));
+                }
+            }
+        }
+        merge(out, scratch);
+        finish(unread)
+    }
+
+    /// ALTER TABLE actions that `sqlparser` does not know, each read as
+    /// what it does to the table: `Some(Some((c, action)))` changes column
+    /// `c`, `Some(None)` changes only the table, `None` is not known (also
+    /// when the column it changes is not in the text).
+    fn alter_action(
+        &self,
+        sig: &Significant<'_>,
+        from: usize,
+        to: usize,
+        start: usize,
+    ) -> Option<Option<(Name, ColumnAction)>> {
+        let words: Vec<String> = (from..to.min(from + 8)).map_while(|k| sig.keyword(k)).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let column = |k: usize, action: ColumnAction| sig.name(k, self.pos, start).map(|c| (c, action));
+        match words.as_slice() {
+            // PostgreSQL 18: a named NOT NULL constraint on a column.
+            ["ADD", "CONSTRAINT", ..] => {
+                let mut k = from + 2;
+                if sig.keyword(k).as_deref() == Some("IF") {
+                    k += 3;
+                }
+                // k is the constraint's name.
+                if sig.keyword(k + 1).as_deref() == Some("NOT") && sig.keyword(k + 2).as_deref() == Some("NULL") {
+                    return column(k + 3, ColumnAction::Alter).map(Some);
+                }
+                // Any other constraint (CockroachDB's `IF NOT EXISTS` on a
+                // foreign key, say) constrains rows, it declares no column.
+                Some(None)
+            }
+            ["ALTER", "CONSTRAINT", ..] | ["SET", "SCHEMA", ..] | ["VALIDATE", "CONSTRAINT", ..] => Some(None),
+            ["CONFIGURE", "ZONE", ..] | ["SET", "LOCALITY", ..] | ["PARTITION", "BY", ..] => Some(None),
+            ["ADD", "PRIMARY" | "UNIQUE" | "FOREIGN" | "CHECK" | "INDEX" | "KEY" | "FULLTEXT" | "SPATIAL", ..] => {
+                Some(None)
+            }
+            // A column added with a type or attribute the parser does not
+            // know (MySQL's `VARCHAR(255) BINARY`): its name is what is judged.
+            ["ADD", "COLUMN", "IF", "NOT", "EXISTS", ..] => column(from + 5, ColumnAction::Add).map(Some),
+            ["ADD", "COLUMN", ..] => column(from + 2, ColumnAction::Add).map(Some),
+            ["ADD", ..] => column(from + 1, ColumnAction::Add).map(Some),
+            // `ALTER [COLUMN] c ADD GENERATED … AS IDENTITY`, `… SET GENERATED`,
+            // and other column changes the parser does not know.
+            ["ALTER", "COLUMN", ..] => column(from + 2, ColumnAction::Alter).map(Some),
+            ["ALTER", ..] => column(from + 1, ColumnAction::Alter).map(Some),
+            // MySQL `MODIFY [COLUMN] c type <attributes>`.
+            ["MODIFY", "COLUMN", ..] => column(from + 2, ColumnAction::Alter).map(Some),
+            ["MODIFY", ..] => column(from + 1, ColumnAction::Alter).map(Some),
+            _ => None,
+        }
+    }
+
+    /// `CREATE TABLE t (elements) options`: the elements are parsed one by
+    /// one; constraint-only elements (PostgreSQL's `CONSTRAINT n NOT NULL c`,
+    /// MySQL's and CockroachDB's inline `INDEX`/`KEY`, `FAMILY`) declare no
+    /// column. `LIKE other` copies columns that cannot be seen here: it is
+    /// read when neither table is guarded, and is unread otherwise.
+    fn create_table(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let mut k = sig.table_head().unwrap_or(0);
+        while matches!(sig.keyword(k).as_deref(), Some("IF" | "NOT" | "EXISTS")) {
+            k += 1;
+        }
+        let Some((table, after)) = sig.object_name(k, self.pos, start) else {
+            return Outcome::Unread { tables: sig.tables(self.pos, start), reason: None };
+        };
+        let Some(close) = (sig.token(after) == Some(&Token::LParen)).then(|| sig.matching_paren(after)).flatten()
+        else {
+            // `CREATE TABLE t AS …`, `… PARTITION OF …`: nothing column-wise to recover.
+            return Outcome::Unread { tables: sig.tables(self.pos, start), reason: None };
+        };
+        let mut scratch = FileFacts::default();
+        scratch.push(FactKind::TableSchema { table: table.clone(), action: TableAction::Create }, table.span, start);
+        let head = &sig.tokens[..sig.raw(after)];
+        let mut unread = Vec::new();
+        let mut like = None;
+        for piece in sig.split_commas(after + 1, close) {
+            let body = &sig.tokens[sig.raw(piece.start)..sig.raw_end(piece.end)];
+            let mut tokens = Vec::with_capacity(head.len() + body.len() + 2);
+            tokens.extend_from_slice(head);
+            tokens.push(synthetic(Token::LParen));
+            tokens.extend_from_slice(body);
+            tokens.push(synthetic(Token::RParen));
+            let mut element = FileFacts::default();
+            if parse_and_lower(tokens, self.dialect, self.pos, &mut element, start).is_ok() {
+                scratch
+                    .facts
+                    .extend(element.facts.into_iter().filter(|f| !matches!(f.kind, FactKind::TableSchema { .. })));
+                continue;
+            }
+            match element_kind(sig, piece.start) {
+                Element::Constraint => {}
+                // The columns `LIKE` copies are the new table's: judged
+                // against the new table alone.
+                Element::Like => {
+                    unread.push(table.clone());
+                    like = sig.slice_tables(piece.start, piece.end, self.pos, start).into_iter().next();
+                }
+                // A column whose type or options the parser cannot read: its
+                // name is what the rules judge.
+                Element::Column => match sig.name(piece.start, self.pos, start) {
+                    Some(column) => {
+                        let span = column.span;
+                        let kind = FactKind::ColumnSchema { table: table.clone(), column, action: ColumnAction::Add };
+                        scratch.push(kind, span, start);
+                    }
+                    None => unread.push(table.clone()),
+                },
+            }
+        }
+        merge(out, scratch);
+        // Options after the element list (CockroachDB's `INTERLEAVE IN
+        // PARENT p (…)`, MySQL's `ENGINE=…`) store the table, they declare
+        // no column; a parent named there is only referenced.
+        match (finish(unread), like) {
+            (Outcome::Unread { tables, .. }, Some(source)) => {
+                let reason = format!("`LIKE {}` copies columns this file does not show", source.norm);
+                Outcome::Unread { tables, reason: Some(reason) }
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// `CREATE MATERIALIZED VIEW v AS query WITH [NO] DATA`: the trailing
+    /// clause only says whether to fill it now.
+    fn materialized_view(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let n = sig.len();
+        let cut = match (n >= 3).then(|| (sig.keyword(n - 3), sig.keyword(n - 2), sig.keyword(n - 1))) {
+            Some((Some(w), Some(no), Some(d))) if w == "WITH" && no == "NO" && d == "DATA" => Some(n - 3),
+            _ if n >= 2
+                && sig.keyword(n - 2).as_deref() == Some("WITH")
+                && sig.keyword(n - 1).as_deref() == Some("DATA") =>
+            {
+                Some(n - 2)
+            }
+            _ => None,
+        };
+        if let Some(cut) = cut {
+            let tokens = sig.tokens[..sig.raw(cut)].to_vec();
+            if parse_and_lower(tokens, self.dialect, self.pos, out, start).is_ok() {
+                return Outcome::Read;
+            }
+        }
+        Outcome::Unread { tables: sig.tables(self.pos, start), reason: None }
+    }
+
+    /// MySQL's `PREPARE s FROM 'sql'` or `FROM @v`: the SQL is the literal,
+    /// or the literals the file assigned to `@v`, each read as SQL of its own.
+    /// What none of them shows (text built at run time) names no table.
+    fn prepare(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let from = (2..sig.len()).find(|&k| sig.keyword(k).as_deref() == Some("FROM"));
+        let literals: Vec<Literal> = match from.and_then(|k| sig.token(k + 1)) {
+            Some(Token::SingleQuotedString(text)) => {
+                let t = &sig.tokens[sig.raw(from.unwrap_or(0) + 1)];
+                vec![Literal { text: text.clone(), offset: (self.pos)(t.span.start) + 1 }]
+            }
+            Some(Token::Word(w)) if w.value.starts_with('@') => {
+                self.variables.get(&w.value.to_ascii_lowercase()).cloned().unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        if literals.is_empty() {
+            let reason = "dynamic SQL: `PREPARE` runs text this file does not show, so what it does cannot be judged";
+            return Outcome::Unread { tables: Vec::new(), reason: Some(reason.to_string()) };
+        }
+        let mut unread = Vec::new();
+        let mut any_table = false;
+        let mut first_error = None;
+        for lit in &literals {
+            let mut facts = super::lower(&lit.text, self.sql_dialect);
+            facts.shift(lit.offset);
+            for f in facts.facts {
+                match f.kind {
+                    FactKind::Unparsable { tables, message, .. } => {
+                        // A fragment of SQL built by concatenation: judged on
+                        // the tables it names.
+                        any_table |= !tables.is_empty();
+                        unread.extend(tables);
+                        first_error.get_or_insert(message);
+                    }
+                    kind => {
+                        any_table = true;
+                        out.push(kind, f.span, start);
+                    }
+                }
+            }
+        }
+        if !any_table {
+            let reason = "dynamic SQL: the text `PREPARE` runs names no table that can be identified";
+            return Outcome::Unread { tables: Vec::new(), reason: Some(reason.to_string()) };
+        }
+        match finish(unread) {
+            Outcome::Unread { tables, .. } => {
+                let why = first_error.unwrap_or_default();
+                Outcome::Unread { tables, reason: Some(format!("dynamic SQL run by `PREPARE`: {why}")) }
+            }
+            read => read,
+        }
+    }
+}
+
+fn finish(unread: Vec<Name>) -> Outcome {
+    if unread.is_empty() {
+        Outcome::Read
+    } else {
+        Outcome::Unread { tables: dedup(unread), reason: None }
+    }
+}
+
+fn dedup(mut names: Vec<Name>) -> Vec<Name> {
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.norm.clone()));
+    names
+}
+
+/// What a `CREATE TABLE` element the parser rejected is.
+enum Element {
+    /// A constraint, index or storage clause: declares no column.
+    Constraint,
+    /// `LIKE other …`: copies columns that cannot be seen here.
+    Like,
+    /// Anything else is a column definition.
+    Column,
+}
+
+/// Classify the rejected element starting at significant token `k`:
+/// PostgreSQL's `CONSTRAINT n NOT NULL c`, MySQL's and CockroachDB's inline
+/// `INDEX`/`KEY`, `FAMILY`, `INVERTED INDEX`, `UNIQUE INDEX`.
+fn element_kind(sig: &Significant<'_>, k: usize) -> Element {
+    let first = sig.keyword(k);
+    let second = sig.keyword(k + 1);
+    match (first.as_deref(), second.as_deref()) {
+        (Some("LIKE"), _) => Element::Like,
+        (Some("CONSTRAINT" | "PRIMARY" | "FOREIGN" | "CHECK" | "EXCLUDE" | "FAMILY" | "FULLTEXT" | "SPATIAL"), _) => {
+            Element::Constraint
+        }
+        (Some("INVERTED" | "UNIQUE"), Some("INDEX" | "KEY")) => Element::Constraint,
+        (Some("UNIQUE"), _) if sig.token(k + 1) == Some(&Token::LParen) => Element::Constraint,
+        // `INDEX name (…)` / `KEY (…)`, not a column named `key`: a column's
+        // name is followed by its type, an index's by `(` or its name and `(`.
+        (Some("INDEX" | "KEY"), _)
+            if sig.token(k + 1) == Some(&Token::LParen)
+                || (sig.token(k + 2) == Some(&Token::LParen) && !is_type_with_length(second.as_deref())) =>
+        {
+            Element::Constraint
+        }
+        _ => Element::Column,
+    }
+}
+
+/// Type names written with a length or precision, `varchar(255)`: after a
+/// column named `key` they are its type, not an index's name.
+fn is_type_with_length(word: Option<&str>) -> bool {
+    matches!(
+        word,
+        Some(
+            "VARCHAR"
+                | "CHAR"
+                | "CHARACTER"
+                | "NVARCHAR"
+                | "NCHAR"
+                | "VARBINARY"
+                | "BINARY"
+                | "DECIMAL"
+                | "NUMERIC"
+                | "BIT"
+                | "FLOAT"
+                | "DOUBLE"
+                | "INT"
+                | "INTEGER"
+                | "BIGINT"
+                | "SMALLINT"
+                | "TINYINT"
+                | "MEDIUMINT"
+                | "TIMESTAMP"
+                | "DATETIME"
+                | "TIME"
+                | "STRING"
+                | "BYTES"
+        )
+    )
+}
+
+/// Append `scratch`'s facts to `out`, leaving out exact repeats (each piece
+/// of a statement parsed alone restates the table it belongs to).
+fn merge(out: &mut FileFacts, scratch: FileFacts) {
+    let mut kept: Vec<crate::facts::Fact> = Vec::with_capacity(scratch.facts.len());
+    for f in scratch.facts {
+        if !kept.contains(&f) {
+            kept.push(f);
+        }
+    }
+    out.facts.extend(kept);
+}
+
+fn space() -> TokenWithSpan {
+    synthetic(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space))
+}
+
+/// A token recovery inserts; its empty span never becomes a finding's place.
+fn synthetic(token: Token) -> TokenWithSpan {
+    TokenWithSpan { token, span: sqlparser::tokenizer::Span::empty() }
+}
+
+/// A piece of a statement: significant-token indices `start..end`.
+struct Piece {
+    start: usize,
+    end: usize,
+}
+
+/// A statement's tokens with the whitespace and comments stepped over.
+struct Significant<'t> {
+    tokens: &'t [TokenWithSpan],
+    /// Indices into `tokens` of the significant ones.
+    index: Vec<usize>,
+}
+
+impl<'t> Significant<'t> {
+    fn new(tokens: &'t [TokenWithSpan]) -> Self {
+        let index = tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
+            .map(|(i, _)| i)
+            .collect();
+        Significant { tokens, index }
+    }
+
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn token(&self, k: usize) -> Option<&Token> {
+        self.index.get(k).map(|&i| &self.tokens[i].token)
+    }
+
+    /// Raw index of significant token `k` (the end of the tokens when past it).
+    fn raw(&self, k: usize) -> usize {
+        self.index.get(k).copied().unwrap_or(self.tokens.len())
+    }
+
+    /// Raw index just after significant token `k - 1`.
+    fn raw_end(&self, k: usize) -> usize {
+        if k == 0 {
+            0
+        } else {
+            self.index.get(k - 1).map_or(self.tokens.len(), |&i| i + 1)
+        }
+    }
+
+    /// Significant token `k` as an upper-cased unquoted keyword.
+    fn keyword(&self, k: usize) -> Option<String> {
+        match self.token(k)? {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+            _ => None,
+        }
+    }
+
+    /// Where `INDEX` stands in `CREATE [UNIQUE] [INVERTED] INDEX`, plus one.
+    fn index_head(&self) -> Option<usize> {
+        (1..4.min(self.len()))
+            .find(|&k| self.keyword(k).as_deref() == Some("INDEX"))
+            .filter(|&k| {
+                (1..k)
+                    .all(|j| matches!(self.keyword(j).as_deref(), Some("UNIQUE" | "INVERTED" | "FULLTEXT" | "SPATIAL")))
+            })
+            .map(|k| k + 1)
+    }
+
+    /// Where the name stands in `CREATE [GLOBAL|LOCAL] [TEMP|TEMPORARY|UNLOGGED] TABLE`.
+    fn table_head(&self) -> Option<usize> {
+        (1..4.min(self.len()))
+            .find(|&k| self.keyword(k).as_deref() == Some("TABLE"))
+            .filter(|&k| {
+                (1..k).all(|j| {
+                    matches!(
+                        self.keyword(j).as_deref(),
+                        Some("GLOBAL" | "LOCAL" | "TEMP" | "TEMPORARY" | "UNLOGGED" | "OR" | "REPLACE")
+                    )
+                })
+            })
+            .map(|k| k + 1)
+    }
+
+    /// The identifier at `k` (quoted or not) as a name.
+    fn name(&self, k: usize, pos: &dyn Fn(Location) -> usize, start: usize) -> Option<Name> {
+        let t = &self.tokens[*self.index.get(k)?];
+        let Token::Word(w) = &t.token else { return None };
+        let span = if t.span.start.line == 0 {
+            Span::new(start, start)
+        } else {
+            Span::new(pos(t.span.start), pos(t.span.end))
+        };
+        Some(Name::new(&w.value, span))
+    }
+
+    /// A possibly qualified name starting at `k` (`a.b.c`): its last part,
+    /// and the index after it.
+    fn object_name(&self, k: usize, pos: &dyn Fn(Location) -> usize, start: usize) -> Option<(Name, usize)> {
+        let mut last = self.name(k, pos, start)?;
+        let mut k = k + 1;
+        while self.token(k) == Some(&Token::Period) {
+            match self.name(k + 1, pos, start) {
+                Some(n) => last = n,
+                None => break,
+            }
+            k += 2;
+        }
+        Some((last, k))
+    }
+
+    /// The significant index of the `)` matching the `(` at `open`.
+    fn matching_paren(&self, open: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        for k in open..self.len() {
+            match self.token(k) {
+                Some(Token::LParen) => depth += 1,
+                Some(Token::RParen) => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(k);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The comma-separated pieces of `from..to` at bracket depth zero.
+    fn split_commas(&self, from: usize, to: usize) -> Vec<Piece> {
+        let mut pieces = Vec::new();
+        let mut depth = 0usize;
+        let mut piece_start = from;
+        for k in from..to.min(self.len()) {
+            match self.token(k) {
+                Some(Token::LParen | Token::LBracket | Token::LBrace) => depth += 1,
+                Some(Token::RParen | Token::RBracket | Token::RBrace) => depth = depth.saturating_sub(1),
+                Some(Token::Comma) if depth == 0 => {
+                    if k > piece_start {
+                        pieces.push(Piece { start: piece_start, end: k });
+                    }
+                    piece_start = k + 1;
+                }
+                _ => {}
+            }
+        }
+        if to.min(self.len()) > piece_start {
+            pieces.push(Piece { start: piece_start, end: to.min(self.len()) });
+        }
+        pieces
+    }
+
+    /// Every table the whole statement names.
+    fn tables(&self, pos: &dyn Fn(Location) -> usize, start: usize) -> Vec<Name> {
+        self.slice_tables(0, self.len(), pos, start)
+    }
+
+    /// The tables named in `from..to`: the names after the keywords that
+    /// introduce a table in SQL (`FROM`, `JOIN`, `INTO`, `UPDATE`, `TABLE`,
+    /// `REFERENCES`, `ON` of an index or trigger, `LIKE`, `TRUNCATE`).
+    fn slice_tables(&self, from: usize, to: usize, pos: &dyn Fn(Location) -> usize, start: usize) -> Vec<Name> {
+        let mut found = Vec::new();
+        let to = to.min(self.len());
+        let index_or_trigger =
+            (0..4).any(|k| matches!(self.keyword(k).as_deref(), Some("INDEX" | "TRIGGER" | "POLICY" | "RULE")));
+        let mut k = from;
+        while k < to {
+            let introduces = match self.keyword(k).as_deref() {
+                Some("FROM" | "JOIN" | "INTO" | "UPDATE" | "TABLE" | "REFERENCES" | "LIKE" | "TRUNCATE") => true,
+                Some("ON") => index_or_trigger,
+                _ => false,
+            };
+            k += 1;
+            if !introduces {
+                continue;
+            }
+            while matches!(
+                self.keyword(k).as_deref(),
+                Some("IF" | "NOT" | "EXISTS" | "ONLY" | "TABLE" | "IGNORE" | "LATERAL")
+            ) {
+                k += 1;
+            }
+            if let Some((name, next)) = self.object_name(k, pos, start) {
+                // `ON UPDATE CASCADE`, `FOR UPDATE NOWAIT`, `INSERT INTO t
+                // VALUES`: words that follow these keywords without being
+                // tables. `@v` user variables are not tables either.
+                let not_a_table = next == k + 1
+                    && matches!(
+                        self.keyword(k).as_deref(),
+                        Some(
+                            "CASCADE"
+                                | "RESTRICT"
+                                | "SET"
+                                | "NO"
+                                | "NOWAIT"
+                                | "SKIP"
+                                | "OF"
+                                | "SELECT"
+                                | "VALUES"
+                                | "DEFAULT"
+                                | "WITH"
+                        )
+                    );
+                if !not_a_table && !name.norm.starts_with('@') && !name.norm.is_empty() {
+                    found.push(name);
+                }
+                k = next;
+            }
+        }
+        dedup(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::facts::FactKind;
+    use crate::frontend::sql::{lower, SqlDialect};
+
+    /// Each fact as `kind table.column @text-at-span`, unread statements as
+    /// `unread [tables]`.
+    fn facts(sql: &str, dialect: SqlDialect) -> Vec<String> {
+        lower(sql, dialect)
+            .facts
+            .iter()
+            .filter_map(|f| {
+                let text = &sql[f.span.start..f.span.end];
+                match &f.kind {
+                    FactKind::TableSchema { table, .. } => Some(format!("table {} @{text}", table.norm)),
+                    FactKind::ColumnSchema { table, column, action } => {
+                        let action = format!("{action:?}");
+                        let action = action.split_whitespace().next().unwrap_or_default().to_string();
+                        Some(format!("column {}.{} {action} @{text}", table.norm, column.norm))
+                    }
+                    FactKind::Unparsable { tables, .. } => Some(format!(
+                        "unread [{}]",
+                        tables.iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(",")
+                    )),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    fn pg(sql: &str) -> Vec<String> {
+        facts(sql, SqlDialect::Postgres)
+    }
+
+    #[test]
+    fn a_named_not_null_constraint_alters_its_column() {
+        assert_eq!(pg("ALTER TABLE t ADD CONSTRAINT n NOT NULL c;"), ["table t @t", "column t.c Alter @c"]);
+        assert_eq!(
+            pg("CREATE TABLE t (id int, CONSTRAINT n NOT NULL id, secret text);"),
+            ["table t @t", "column t.id Add @id", "column t.secret Add @secret"]
+        );
+    }
+
+    #[test]
+    fn one_unknown_action_costs_only_itself() {
+        assert_eq!(
+            pg("ALTER TABLE t ADD COLUMN a int, FROBNICATE b, ADD COLUMN c int;"),
+            ["table t @t", "column t.a Add @a", "column t.c Add @c", "unread [t]"]
+        );
+        assert_eq!(
+            pg("ALTER TABLE s.t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY, SET SCHEMA x;"),
+            ["table t @t", "column t.id Alter @id"]
+        );
+    }
+
+    #[test]
+    fn index_extensions_alter_the_indexed_table() {
+        assert_eq!(pg("CREATE INVERTED INDEX i ON t (c);"), ["table t @t"]);
+        assert_eq!(pg("CREATE UNIQUE INDEX IF NOT EXISTS i ON public.t (a ASC) STORING (b);"), ["table t @t"]);
+        assert_eq!(pg("CREATE INDEX i ON t (a) USING HASH WHERE a IS NOT NULL;"), ["table t @t"]);
+    }
+
+    #[test]
+    fn an_unreadable_column_is_still_declared_by_its_name() {
+        assert_eq!(
+            facts("ALTER TABLE t ADD COLUMN password_hash varchar(255) BINARY FROBNICATED;", SqlDialect::Mysql),
+            ["table t @t", "column t.password_hash Add @password_hash"]
+        );
+    }
+
+    #[test]
+    fn what_is_left_names_the_tables_its_tokens_show() {
+        assert_eq!(pg("UPSERT INTO users (id) VALUES (1);"), ["unread [users]"]);
+        assert_eq!(pg("FROBNICATE a JOIN b ON a.id = b.id;"), ["unread [b]"]);
+        assert_eq!(pg("FROBNICATE FROM x.y.accounts, other;"), ["unread [accounts]"]);
+        // Foreign-key actions and row locks name no table.
+        assert_eq!(pg("FROBNICATE REFERENCES p (id) ON UPDATE CASCADE ON DELETE SET NULL;"), ["unread [p]"]);
+        assert_eq!(pg("FROBNICATE EVERYTHING;"), ["unread []"]);
+        assert_eq!(pg("CREATE TABLE t2 (LIKE t INCLUDING ALL);"), ["table t2 @t2", "unread [t2]"]);
+    }
+
+    #[test]
+    fn statements_that_touch_no_table_are_dropped() {
+        assert!(pg("DROP OWNED BY r; DROP STATISTICS s; REASSIGN OWNED BY a TO b;").is_empty());
+        assert!(facts("EXECUTE s; DEALLOCATE PREPARE s;", SqlDialect::Mysql).is_empty());
+    }
+
+    #[test]
+    fn materialized_views_read_without_their_data_clause() {
+        let out = lower("CREATE MATERIALIZED VIEW v AS SELECT id FROM t WITH NO DATA;", SqlDialect::Postgres);
+        assert!(out.facts.iter().any(|f| matches!(&f.kind, FactKind::TableAccess { table, .. } if table.norm == "t")));
+        assert!(!out.facts.iter().any(|f| matches!(f.kind, FactKind::Unparsable { .. })));
+    }
+
+    #[test]
+    fn prepared_sql_is_read_from_the_literals_the_file_shows() {
+        let sql = "SET @s = IF(1, 'ALTER TABLE t ADD COLUMN c int', 'SELECT 1');\nPREPARE p FROM @s;\n";
+        assert_eq!(facts(sql, SqlDialect::Mysql), ["table t @t", "column t.c Add @c"]);
+        assert_eq!(
+            facts("PREPARE p FROM 'ALTER TABLE t ADD COLUMN c int';", SqlDialect::Mysql),
+            ["table t @t", "column t.c Add @c"]
+        );
+        assert_eq!(facts("PREPARE p FROM @nowhere;", SqlDialect::Mysql), ["unread []"]);
+        let built = "SET @s = CONCAT('ALTER TABLE t ADD ', @col);\nPREPARE p FROM @s;\n";
+        assert_eq!(facts(built, SqlDialect::Mysql), ["unread [t]"]);
+    }
+
+    #[test]
+    fn templated_names_keep_the_spans_of_the_file() {
+        assert_eq!(pg("ALTER TABLE {{ .Schema }}.t ADD COLUMN c int;"), ["table t @t", "column t.c Add @c"]);
+        assert_eq!(pg("CREATE TABLE ${schema}.t (c int);"), ["table t @t", "column t.c Add @c"]);
+    }
+
+    #[test]
+    fn many_rejected_statements_on_one_line_stay_linear() {
+        // Every statement is recovered from its own tokens only.
+        let sql = "FROBNICATE TABLE t;".repeat(20_000);
+        let start = std::time::Instant::now();
+        let out = lower(&sql, SqlDialect::Postgres);
+        assert_eq!(out.facts.len(), 20_000);
+        assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+    }
+}
