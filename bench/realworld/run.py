@@ -268,7 +268,7 @@ def findings_of(report: dict) -> list[Finding]:
     return [Finding(f["path"], int(f["line"]), f["code"], f.get("message", "")) for f in report.get("findings", [])]
 
 
-def evaluate(authguard: str, project: Project, repos: Path, exit_zero: bool, verbose: bool) -> Row:
+def evaluate(authguard: str, project: Project, repos: Path, exit_zero: bool) -> Row:
     tree = repos / project.tree_name
     if not tree.is_dir():
         raise HarnessError(f"{project.slug}: {tree} is missing (run bench/realworld/prepare.sh)")
@@ -288,14 +288,12 @@ def evaluate(authguard: str, project: Project, repos: Path, exit_zero: bool, ver
     summary = report.get("summary", {})
     row = Row(project.slug, int(summary.get("files_scanned", 0)), len(findings), result,
               summary.get("unread_statements"), seconds)
-    if verbose:
-        print_details(row)
     return row
 
 
 def print_details(row: Row) -> None:
     result = row.score
-    out = sys.stderr
+    out = sys.stdout
     print(f"== {row.slug}", file=out)
     for item in result.missed:
         print(f"  missed must       {item.path}:{item.line} {item.code}  ({item.note})", file=out)
@@ -420,13 +418,16 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for project in projects:
         try:
-            rows.append(evaluate(args.authguard, project, args.repos, exit_zero, args.verbose))
+            rows.append(evaluate(args.authguard, project, args.repos, exit_zero))
         except HarnessError as error:
             print(f"run.py: {error}", file=sys.stderr)
             failed = True
     if rows:
         print(f"# {args.authguard} ({version or 'unknown version'})")
         print(render(rows + [total_row(rows)], args.markdown))
+        if args.verbose:
+            for row in rows:
+                print_details(row)
     if args.json:
         args.json.write_text(json.dumps(as_json(rows, args.authguard, version), indent=2) + "\n")
     return 2 if failed else 0
