@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Extract the pinned commit of every real-world project into a folder of plain trees.
+#
+#   bench/realworld/prepare.sh [DEST]        # DEST: $REALWORLD_DIR, else /work/rw
+#
+# Each bench/realworld/projects/<slug>/project.toml names a GitHub repository and the
+# commit it is pinned to. For each, this script runs `git archive <commit> | tar -x`
+# from a bare git directory of that repository into DEST/<owner>+<name>/ and writes the
+# commit into DEST/<owner>+<name>/.authguard-commit, the marker run.py verifies.
+#
+# The bare git directories default to $MIRROR_DIR/<owner>+<name>/repo (MIRROR_DIR
+# defaults to /work/.mirror); `--git-dir owner/name=PATH` names one explicitly, e.g. a
+# `git clone --bare https://github.com/owner/name` of your own. The snapshots are
+# third-party code fetched from GitHub at the pinned commits: they are read, never
+# committed to this repository.
+#
+# A tree that is already there with the right marker is skipped. A tree that is there
+# without a marker (extracted by hand) is compared with a fresh extraction and adopted
+# only if identical. A tree whose marker names another commit is an error: remove it
+# or pass --force to replace it.
+set -euo pipefail
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
+  cat <<'EOF'
+Options:
+  --git-dir owner/name=PATH   bare git directory for that repository (repeatable)
+  --force                     replace trees whose marker names another commit
+  -h, --help                  this text
+EOF
+}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+dest=${REALWORLD_DIR:-/work/rw}
+mirror_dir=${MIRROR_DIR:-/work/.mirror}
+force=0
+declare -A git_dirs=()
+
+while (($#)); do
+  case $1 in
+  -h | --help)
+    usage
+    exit 0
+    ;;
+  --force) force=1 ;;
+  --git-dir)
+    [[ $# -ge 2 && $2 == */*=* ]] || {
+      echo "prepare.sh: --git-dir needs owner/name=PATH" >&2
+      exit 2
+    }
+    git_dirs[${2%%=*}]=${2#*=}
+    shift
+    ;;
+  -*)
+    echo "prepare.sh: unknown option $1" >&2
+    exit 2
+    ;;
+  *) dest=$1 ;;
+  esac
+  shift
+done
+
+mkdir -p "$dest"
+dest=$(cd "$dest" && pwd)
+status=0
+
+for toml in "$here"/projects/*/project.toml; do
+  slug=$(basename "$(dirname "$toml")")
+  # project.toml is TOML: read it with a TOML parser rather than by pattern.
+  read -r repo commit < <(python3 -c '
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    p = tomllib.load(f)
+print(p["repo"], p["commit"])
+' "$toml")
+  [[ -n ${repo:-} && ${#commit} -eq 40 ]] || {
+    echo "$slug: $toml needs repo = \"owner/name\" and a 40-hex commit" >&2
+    status=1
+    continue
+  }
+  name=${repo/\//+}
+  tree=$dest/$name
+  gitdir=${git_dirs[$repo]:-$mirror_dir/$name/repo}
+
+  if [[ -f $tree/.authguard-commit ]]; then
+    have=$(<"$tree/.authguard-commit")
+    if [[ $have == "$commit" ]]; then
+      echo "$slug: $tree already at $commit"
+      continue
+    fi
+    if ((!force)); then
+      echo "$slug: $tree is at $have, not $commit (remove it or pass --force)" >&2
+      status=1
+      continue
+    fi
+  fi
+
+  if ! git --git-dir="$gitdir" cat-file -e "$commit^{commit}" 2>/dev/null; then
+    echo "$slug: commit $commit of $repo is not in $gitdir (clone it bare there, or pass --git-dir $repo=PATH)" >&2
+    status=1
+    continue
+  fi
+
+  part=$dest/.$name.part
+  rm -rf "$part"
+  mkdir -p "$part"
+  git --git-dir="$gitdir" archive --format=tar "$commit" | tar -x -C "$part"
+
+  if [[ -d $tree && ! -f $tree/.authguard-commit ]] && ((!force)); then
+    # Extracted by other means: adopt it only if it is exactly the pinned commit.
+    if diff -rq --no-dereference "$part" "$tree" >/dev/null 2>&1; then
+      rm -rf "$part"
+      echo "$commit" >"$tree/.authguard-commit"
+      echo "$slug: adopted $tree (identical to $commit)"
+      continue
+    fi
+    rm -rf "$part"
+    echo "$slug: $tree exists, has no marker and differs from $commit (remove it or pass --force)" >&2
+    status=1
+    continue
+  fi
+
+  echo "$commit" >"$part/.authguard-commit"
+  rm -rf "$tree"
+  mv "$part" "$tree"
+  echo "$slug: extracted $repo@$commit into $tree"
+done
+
+exit "$status"
