@@ -151,6 +151,7 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
         Tokenizer::new(dialect.as_ref(), sql).with_unescape(false).tokenize_with_location_into_buf(&mut tokens).err();
     collect_comments(&tokens, &pos, &mut out);
     normalize_placeholders(&mut tokens);
+    expand_postfix_null_tests(&mut tokens);
     let ends = statement_ends(&tokens);
     let complexity = operator_counts(&tokens, &ends);
 
@@ -448,6 +449,46 @@ fn normalize_placeholders(tokens: &mut Vec<TokenWithSpan>) {
         w += 1;
     }
     tokens.truncate(w);
+}
+
+/// PostgreSQL's postfix `x ISNULL` / `x NOTNULL` are `x IS NULL` / `x IS
+/// NOT NULL`, which the parser reads: each word becomes those keywords,
+/// with its span. Only after an operand and not before `(`, so MySQL's
+/// `ISNULL(x)` function stays a call.
+fn expand_postfix_null_tests(tokens: &mut Vec<TokenWithSpan>) {
+    let is_test = |t: &Token| {
+        matches!(t, Token::Word(w) if w.quote_style.is_none()
+        && (w.value.eq_ignore_ascii_case("isnull") || w.value.eq_ignore_ascii_case("notnull")))
+    };
+    if !tokens.iter().any(|t| is_test(&t.token)) {
+        return;
+    }
+    let mut out = Vec::with_capacity(tokens.len() + 4);
+    let mut prev_significant: Option<Token> = None;
+    for (i, t) in tokens.iter().enumerate() {
+        let next = tokens[i + 1..].iter().find(|n| !matches!(n.token, Token::Whitespace(_)));
+        let postfix = is_test(&t.token)
+            && prev_significant.as_ref().is_some_and(ends_operand)
+            && !next.is_some_and(|n| n.token == Token::LParen);
+        if postfix {
+            let not = matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("notnull"));
+            let word = |k: &str| TokenWithSpan { token: Token::make_keyword(k), span: t.span };
+            let space = TokenWithSpan { token: Token::Whitespace(Whitespace::Space), span: t.span };
+            out.push(word("IS"));
+            out.push(space.clone());
+            if not {
+                out.push(word("NOT"));
+                out.push(space);
+            }
+            out.push(word("NULL"));
+        } else {
+            out.push(t.clone());
+        }
+        if !matches!(t.token, Token::Whitespace(_)) {
+            prev_significant = Some(t.token.clone());
+        }
+    }
+    *tokens = out;
 }
 
 /// Operators allowed in one statement; see [`operator_counts`].

@@ -744,6 +744,18 @@ mod tests {
     }
 
     #[test]
+    fn postfix_null_tests_are_read() {
+        assert_eq!(
+            pg("UPDATE t SET a = 1 WHERE b ISNULL AND c NOTNULL;").iter().filter(|f| f.starts_with("unread")).count(),
+            0
+        );
+        assert!(lower("SELECT ISNULL(a) FROM t;", SqlDialect::Mysql)
+            .facts
+            .iter()
+            .all(|f| !matches!(f.kind, FactKind::Unparsable { .. })));
+    }
+
+    #[test]
     fn statements_that_touch_no_table_are_dropped() {
         assert!(pg("DROP OWNED BY r; DROP STATISTICS s; REASSIGN OWNED BY a TO b;").is_empty());
         assert!(facts("EXECUTE s; DEALLOCATE PREPARE s;", SqlDialect::Mysql).is_empty());
