@@ -469,7 +469,7 @@ fn expand_postfix_null_tests(tokens: &mut Vec<TokenWithSpan>) {
         let next = tokens[i + 1..].iter().find(|n| !matches!(n.token, Token::Whitespace(_)));
         let postfix = is_test(&t.token)
             && prev_significant.as_ref().is_some_and(ends_operand)
-            && !next.is_some_and(|n| n.token == Token::LParen);
+            && next.is_none_or(|n| n.token != Token::LParen);
         if postfix {
             let not = matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("notnull"));
             let word = |k: &str| TokenWithSpan { token: Token::make_keyword(k), span: t.span };
