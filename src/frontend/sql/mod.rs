@@ -22,7 +22,7 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace
 use crate::facts::{AccessMode, ColumnAction, Comment, FactKind, FileFacts, Name, TableAction};
 use crate::source::{LineIndex, OffsetCursor, Span};
 
-mod dialect;
+pub mod dialect;
 pub use dialect::SqlDialect;
 
 /// Statements that, by SQL's own meaning, never create, alter or touch a
