@@ -95,8 +95,13 @@ pub fn fallback_help(choice: &DialectChoice, readers: &[SqlDialect], relative: &
     };
     let entry = format!("{{paths: [\"{}\"], dialect: {}}}", suggested_glob(relative), best.name());
     let place = match &choice.source {
-        DialectSource::Entry(i) => format!("put `{entry}` before `sql.dialects[{i}]` (the first match wins)"),
-        _ => format!("add `sql: {{dialects: [{entry}]}}` to the policy (entries win over folder names)"),
+        DialectSource::Entry(i) => {
+            format!("put `{entry}` before `sql.dialects[{i}]` in the policy (the first match wins)")
+        }
+        DialectSource::Path(_) => {
+            format!("add `sql: {{dialects: [{entry}]}}` to the policy (an entry wins over the path)")
+        }
+        DialectSource::Policy => format!("add `sql: {{dialects: [{entry}]}}` to the policy"),
     };
     format!("this file parses as {reads} but not as {current}, which reads it because {why}; if it is written for {}, {place}", best.display_name())
 }

@@ -3,6 +3,9 @@
 
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 
+use crate::facts::FactKind;
+use crate::source::LineIndex;
+
 /// The SQL dialects a policy may choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SqlDialect {
@@ -138,6 +141,24 @@ pub fn sql_file_suffix(file_name: &str) -> Option<SqlDialect> {
     SqlDialect::of_database(last)
 }
 
+/// The dialects other than `failed` that read `sql` without an unparsable
+/// statement, most specific first: PostgreSQL, MySQL, SQLite, and generic
+/// SQL only when none of those does (it reads much that no database does).
+pub fn readers(sql: &str, lines: &LineIndex, failed: SqlDialect) -> Vec<SqlDialect> {
+    let reads = |d: SqlDialect| {
+        !super::lower_indexed(sql, lines, d).facts.iter().any(|f| matches!(f.kind, FactKind::Unparsable { .. }))
+    };
+    let others = |list: &[SqlDialect]| -> Vec<SqlDialect> {
+        list.iter().copied().filter(|d| !d.reads_like(failed) && reads(*d)).collect()
+    };
+    let specific = others(&[SqlDialect::Postgres, SqlDialect::Mysql, SqlDialect::Sqlite]);
+    if specific.is_empty() {
+        others(&[SqlDialect::Generic])
+    } else {
+        specific
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +245,23 @@ mod tests {
         for not in ["a.sql", "a.sql.orig", "a.sql.generic", ".sql.mysql", "sql.mysql", "a.mysql", "a.sqlx.mysql", ""] {
             assert_eq!(sql_file_suffix(not), None, "{not}");
         }
+    }
+
+    #[test]
+    fn a_file_that_fails_is_tried_in_the_other_dialects() {
+        let read = |sql: &str, failed| readers(sql, &LineIndex::new(sql), failed);
+        let mysql = "ALTER TABLE `userbase` ADD COLUMN `plan` varchar(20) AFTER `email`;\n";
+        assert_eq!(read(mysql, SqlDialect::Postgres), vec![SqlDialect::Mysql]);
+        assert_eq!(read(mysql, SqlDialect::Cockroach), vec![SqlDialect::Mysql]);
+        // Every dialect that reads it is named, most specific first.
+        let backticks = "CREATE TABLE `userbase` (`id` int PRIMARY KEY);\n";
+        assert_eq!(read(backticks, SqlDialect::Postgres), vec![SqlDialect::Mysql, SqlDialect::Sqlite]);
+        let sqlite = "SELECT id FROM userbase WHERE name GLOB 'a*';\n";
+        assert_eq!(read(sqlite, SqlDialect::Postgres), vec![SqlDialect::Sqlite]);
+        // The dialect that failed is never suggested, nor its twin.
+        let pg = "SELECT id FROM userbase WHERE data ? 'k';\n";
+        assert!(!read(pg, SqlDialect::Cockroach).contains(&SqlDialect::Postgres));
+        assert_eq!(read("ALTER TABLE userbase ADD COLUMN;\n", SqlDialect::Postgres), Vec::<SqlDialect>::new());
     }
 
     /// What each `sqlparser` dialect makes of syntax the fixtures rely on.
