@@ -7,7 +7,7 @@ use crate::facts::FactKind;
 use crate::source::LineIndex;
 
 /// The SQL dialects a policy may choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum SqlDialect {
     /// PostgreSQL (the default).
     #[default]
