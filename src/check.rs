@@ -16,6 +16,7 @@ use crate::git::{self, GitError};
 use crate::migrations;
 use crate::models::ModelMap;
 use crate::paths::{absolute, display_path, slash_path};
+use crate::policy::dialects::DialectChoice;
 use crate::policy::names::PolicyPath;
 use crate::policy::{Origin, Policy};
 use crate::rules::{self, FileContext};
@@ -452,7 +453,11 @@ impl Pipeline<'_> {
                     text.drain(..3);
                 }
                 let file = SourceFile::new(c.path.clone(), display.clone(), text);
-                let mut facts = frontend::lower(c.language, &c.path, &file.text, &file.lines, self.policy.dialect);
+                let choice = self.policy.dialect_of(&matched);
+                let mut facts = frontend::lower(c.language, &c.path, &file.text, &file.lines, choice.dialect);
+                if c.language == frontend::Language::Sql {
+                    advise_another_dialect(&mut facts, &file, &choice, &matched.relative);
+                }
                 // Most calls are on no list: dropped now, they cost memory
                 // until every file is lowered and time when judged.
                 facts.facts.retain(|f| match &f.kind {
@@ -546,6 +551,25 @@ impl Pipeline<'_> {
             field: v.field,
             fingerprint: String::new(),
         })
+    }
+}
+
+/// A SQL file that fails in its dialect but is read whole in another: its
+/// `Unparsable` facts say which, and the policy entry that would read it so.
+/// Tried only on failure, so clean files cost nothing more.
+fn advise_another_dialect(facts: &mut FileFacts, file: &SourceFile, choice: &DialectChoice, relative: &str) {
+    if !facts.facts.iter().any(|f| matches!(f.kind, FactKind::Unparsable { .. })) {
+        return;
+    }
+    let readers = frontend::sql::dialect::readers(&file.text, &file.lines, choice.dialect);
+    if readers.is_empty() {
+        return;
+    }
+    let advice = crate::policy::dialects::fallback_help(choice, &readers, relative);
+    for f in &mut facts.facts {
+        if let FactKind::Unparsable { help, .. } = &mut f.kind {
+            *help = Some(advice.clone());
+        }
     }
 }
 

@@ -323,6 +323,28 @@ fn policy_prints_the_resolved_default_and_exits_0() {
 }
 
 #[test]
+fn policy_shows_the_sql_dialects_detection_and_their_schema() {
+    let dir = tree(&[(
+        "p.yaml",
+        "sql:\n  dialect: cockroach\n  detect: false\n  dialects:\n    - paths: [\"legacy/**\"]\n      dialect: mariadb\n",
+    )]);
+    let policy = resolved(&run(dir.path(), &["policy", "--policy", "p.yaml"]));
+    assert_eq!(policy["sql"]["dialect"], "cockroach");
+    assert_eq!(policy["sql"]["detect"], false);
+    assert_eq!(policy["sql"]["dialects"], serde_json::json!([{ "paths": ["legacy/**"], "dialect": "mysql" }]));
+    let bundled = resolved(&run(dir.path(), &["policy"]));
+    assert_eq!(bundled["sql"]["detect"], true, "detection is on by default");
+
+    let out = run(dir.path(), &["policy", "--schema"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let text = schema.to_string();
+    for words in ["first entry whose globs match", "names a database", "cockroach", "mariadb"] {
+        assert!(text.contains(words), "the schema documents {words:?}:\n{text}");
+    }
+}
+
+#[test]
 fn policy_output_is_itself_a_valid_policy() {
     let dir = tree(&[("custom.yaml", TESTS_AS_WARNING)]);
     for source in [None, Some("custom.yaml")] {
@@ -429,6 +451,24 @@ const BAD_POLICIES: &[BadPolicy] = &[
         text: "databases:\n  auth:\n    tables: [users]\n  main:\n    tables: [userbase, users]\n",
         at: (5, 24),
         words: &["`users` is already owned by database `auth`"],
+    },
+    BadPolicy {
+        what: "an invalid glob in a per-path dialect",
+        text: "sql:\n  dialects:\n    - paths: [\"legacy/**\", \"db/{mysql\"]\n      dialect: mysql\n",
+        at: (3, 28),
+        words: &["invalid glob `db/{mysql`", "globs use"],
+    },
+    BadPolicy {
+        what: "an unknown dialect in a per-path entry",
+        text: "sql:\n  dialects:\n    - paths: [\"legacy/**\"]\n      dialect: oracle\n",
+        at: (4, 16),
+        words: &["sql.dialects[0].dialect", "unknown variant `oracle`", "mysql"],
+    },
+    BadPolicy {
+        what: "a dialect entry without globs",
+        text: "sql:\n  dialects:\n    - dialect: mysql\n",
+        at: (3, 7),
+        words: &["missing field `paths`"],
     },
     BadPolicy {
         what: "a list where a map is expected",

@@ -204,6 +204,25 @@ fn files_regex_selects_what_authguard_reads() {
         ("pyproject.toml", false),
         ("main.rsx", false),
         ("envs/prod", false),
+        // SQL files may name their database after `.sql`, nothing else may.
+        ("migrations/0001_init.sql.postgres", true),
+        ("0001.SQL.MySQL", true),
+        ("a/b.sql.mariadb", true),
+        ("x.sql.sqlite", true),
+        ("x.sql.sqlite3", true),
+        ("x.sql.postgresql", true),
+        ("x.sql.pg", true),
+        ("x.sql.cockroach", true),
+        ("x.sql.cockroachdb", true),
+        ("x.sql.generic", false),
+        ("x.sql.oracle", false),
+        ("x.sql.mysql.bak", false),
+        ("x.sql.pgx", false),
+        ("x.sqlx.mysql", false),
+        (".sql.mysql", false),
+        ("0001.mysql.sql", true),
+        ("0001.mysql", false),
+        ("mysql/x.txt", false),
     ];
     // The expectations are authguard's own: each is what it reads.
     for (path, expected) in cases {

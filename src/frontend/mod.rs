@@ -17,7 +17,7 @@ pub use sql::SqlDialect;
 /// The languages authguard reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Language {
-    /// `*.sql`
+    /// `*.sql`, and `*.sql.<database>` (`0001_init.sql.postgres`)
     Sql,
     /// `.env`, `.env.*`, `*.env`
     Env,
@@ -32,7 +32,7 @@ impl Language {
     pub fn of(path: &Path) -> Option<Language> {
         // A name that is not UTF-8 is still in scope by its extension.
         let lower = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-        if lower.ends_with(".sql") {
+        if lower.ends_with(".sql") || sql::dialect::sql_file_suffix(&lower).is_some() {
             Some(Language::Sql)
         } else if lower.ends_with(".py") {
             Some(Language::Python)

@@ -2,6 +2,7 @@
 //! structure rules consult ([`Policy`]), with every entry's position kept
 //! ([`spans`]) so errors and warnings point into the policy file.
 
+pub mod dialects;
 pub mod names;
 pub mod raw;
 pub mod spans;
@@ -13,8 +14,9 @@ use std::sync::Arc;
 use crate::diagnostic::Severity;
 use crate::frontend::SqlDialect;
 use crate::rules::{self, RuleMeta};
+use dialects::PathDialect;
 use names::{NameSet, PathSet, PolicyPath};
-use raw::{RawDialect, RawPolicy, RawRuleSetting, RawSeverity};
+use raw::{RawPolicy, RawRuleSetting, RawSeverity};
 use spans::Spans;
 
 /// The bundled default policy: the architecture document, as YAML.
@@ -143,8 +145,12 @@ pub struct Policy {
     pub text: Arc<str>,
     /// Positions of its entries.
     pub spans: Spans,
-    /// Dialect for SQL.
+    /// Dialect for SQL that nothing else decides (`sql.dialect`).
     pub dialect: SqlDialect,
+    /// Dialects by path, first match wins (`sql.dialects`).
+    pub dialects: Vec<PathDialect>,
+    /// Whether a database named by a file's path sets its dialect (`sql.detect`).
+    pub detect_dialect: bool,
     /// Databases, in policy order.
     pub databases: Vec<Database>,
     /// Services, in policy order.
@@ -341,6 +347,9 @@ impl Policy {
             all.extend(&s.paths.entries);
         }
         all.extend(&self.sync_code.entries);
+        for d in &self.dialects {
+            all.extend(&d.paths.entries);
+        }
         // In code order, not the map's, so warnings come out the same every run.
         for r in rules::ALL.iter().filter_map(|r| self.rules.get(r.code)) {
             for (p, _) in &r.overrides {
@@ -402,12 +411,18 @@ impl Policy {
                 "token_validators": f.token_validators,
             })
         };
-        let dialect = match self.dialect {
-            SqlDialect::Postgres => "postgres",
-            SqlDialect::Mysql => "mysql",
-            SqlDialect::Sqlite => "sqlite",
-            SqlDialect::Generic => "generic",
-        };
+        let mut sql = json!({ "dialect": self.dialect.name(), "detect": self.detect_dialect });
+        if !self.dialects.is_empty() {
+            let entries: Vec<Value> = self
+                .dialects
+                .iter()
+                .map(|d| {
+                    let globs: Vec<&str> = d.paths.entries.iter().map(|e| e.pattern.as_str()).collect();
+                    json!({ "paths": globs, "dialect": d.dialect.name() })
+                })
+                .collect();
+            sql["dialects"] = json!(entries);
+        }
         let rules: Map<String, Value> = rules::ALL
             .iter()
             .map(|rule| {
@@ -436,7 +451,7 @@ impl Policy {
             .collect();
         let mut doc = json!({
             "version": 1,
-            "sql": { "dialect": dialect },
+            "sql": sql,
             "databases": databases,
             "services": services,
             "fields": {
@@ -582,12 +597,14 @@ impl Validator<'_> {
                 ));
             }
         }
-        let dialect = match raw.sql.and_then(|s| s.dialect) {
-            None | Some(RawDialect::Postgres) => SqlDialect::Postgres,
-            Some(RawDialect::Mysql) => SqlDialect::Mysql,
-            Some(RawDialect::Sqlite) => SqlDialect::Sqlite,
-            Some(RawDialect::Generic) => SqlDialect::Generic,
-        };
+        let sql = raw.sql.unwrap_or_default();
+        let dialect = sql.dialect.map_or(SqlDialect::Postgres, SqlDialect::from);
+        let mut dialects = Vec::new();
+        for (i, entry) in sql.dialects.iter().enumerate() {
+            let paths = self.paths(&entry.paths, &format!("sql.dialects[{i}].paths"))?;
+            dialects.push(PathDialect { paths, dialect: entry.dialect.into() });
+        }
+        let detect_dialect = sql.detect.unwrap_or(true);
 
         let mut databases = Vec::new();
         let mut table_owner = HashMap::new();
@@ -723,6 +740,8 @@ impl Validator<'_> {
             text,
             spans,
             dialect,
+            dialects,
+            detect_dialect,
             databases,
             services,
             auth_owned,

@@ -34,24 +34,55 @@ pub struct RawPolicy {
     pub rules: Option<IndexMap<String, RawRuleSetting>>,
 }
 
-/// SQL settings.
+/// SQL settings: which dialect reads each file.
+///
+/// A file's dialect is the first that applies: the first entry of `dialects`
+/// whose globs match it; else, with `detect` on, a database named by its path
+/// (a folder `mysql/`, a file `0001.sqlite.sql` or `0001.sql.postgres`); else
+/// `dialect`. SQL strings in code follow the driver the code gives them to,
+/// when it says.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSql {
-    /// `postgres` (default), `mysql`, `sqlite` or `generic`.
+    /// The dialect of files nothing else decides: `postgres` (default),
+    /// `mysql`, `sqlite`, `cockroach` or `generic`.
     pub dialect: Option<RawDialect>,
+    /// Dialects by path; the first entry whose globs match a file wins, over
+    /// detection and over `dialect`.
+    #[serde(default)]
+    pub dialects: Vec<RawPathDialect>,
+    /// Whether a folder or file-name part that names a database (`mysql`,
+    /// `mariadb`, `sqlite`, `sqlite3`, `postgres`, `postgresql`, `pg`,
+    /// `cockroach`) sets the dialect of the files under it (default: true).
+    pub detect: Option<bool>,
+}
+
+/// A dialect for the files matching some globs.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPathDialect {
+    /// Globs of the files this entry applies to.
+    pub paths: Vec<String>,
+    /// Their dialect.
+    pub dialect: RawDialect,
 }
 
 /// A SQL dialect name.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RawDialect {
-    /// PostgreSQL.
+    /// PostgreSQL (also `postgresql`, `pg`).
+    #[serde(alias = "postgresql", alias = "pg")]
     Postgres,
-    /// MySQL.
+    /// MySQL (also `mariadb`).
+    #[serde(alias = "mariadb")]
     Mysql,
-    /// SQLite.
+    /// SQLite (also `sqlite3`).
+    #[serde(alias = "sqlite3")]
     Sqlite,
+    /// CockroachDB, read as PostgreSQL (also `cockroachdb`).
+    #[serde(alias = "cockroachdb")]
+    Cockroach,
     /// Generic SQL.
     Generic,
 }

@@ -26,6 +26,7 @@
 //! and left alone. A file `syn` cannot parse is one `Unparsable` fact.
 
 mod diesel;
+mod drivers;
 mod items;
 mod lexer;
 
@@ -89,7 +90,11 @@ fn parse_and_lower(text: &str, lines: &LineIndex, dialect: SqlDialect, module: &
         }
     };
     let items = items::collect(&file);
+    let file_dialect = drivers::file_dialect(&file, &items.uses);
+    let field_dialects = drivers::field_dialects(&file, &items.uses);
     let mut lowerer = Lowerer::new(text, lines, dialect, module, items, out);
+    lowerer.file_dialect = file_dialect;
+    lowerer.field_dialects = field_dialects;
     lowerer.declarations();
     lowerer.visit_file(&file);
     lowerer.row_structs();
@@ -171,7 +176,16 @@ struct Local {
 struct Lowerer<'t> {
     text: &'t str,
     lines: &'t LineIndex,
+    /// The policy's dialect for this file.
     dialect: SqlDialect,
+    /// The dialect of the one family of drivers the file names, if one.
+    file_dialect: Option<SqlDialect>,
+    /// The dialect of the driver the call being lowered gives its SQL to.
+    call_dialect: Option<SqlDialect>,
+    /// Variables of the current function that hold a driver's pool or connection.
+    drivers: HashMap<String, SqlDialect>,
+    /// Struct fields typed as one driver's pool or connection, by name.
+    field_dialects: HashMap<String, SqlDialect>,
     module: String,
     out: FileFacts,
     items: Items,
@@ -218,6 +232,10 @@ impl<'t> Lowerer<'t> {
             text,
             lines,
             dialect,
+            file_dialect: None,
+            call_dialect: None,
+            drivers: HashMap::new(),
+            field_dialects: HashMap::new(),
             module: module.to_string(),
             out,
             sea_orm: text.contains("ActiveModel"),
@@ -236,6 +254,38 @@ impl<'t> Lowerer<'t> {
 
     fn span(&self, s: PmSpan) -> Span {
         span_of(self.text, self.lines, s)
+    }
+
+    /// The dialect of SQL met now: the driver's the call gives it to, else
+    /// the file's, else the policy's.
+    fn sql_dialect(&self) -> SqlDialect {
+        self.call_dialect.or(self.file_dialect).unwrap_or(self.dialect)
+    }
+
+    /// The dialect of the driver an expression is (a typed variable or
+    /// field, a connection opened or taken from a typed pool), if known.
+    fn expr_dialect(&self, expr: &Expr) -> Option<SqlDialect> {
+        match strip(expr) {
+            Expr::Path(p) if p.qself.is_none() => {
+                let name = p.path.get_ident()?.to_string();
+                self.drivers.get(&name).copied()
+            }
+            Expr::Field(f) => match &f.member {
+                Member::Named(id) => self.field_dialects.get(&id.to_string()).copied(),
+                Member::Unnamed(_) => None,
+            },
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.expr_dialect(&u.expr),
+            Expr::Try(t) => self.expr_dialect(&t.expr),
+            Expr::Await(a) => self.expr_dialect(&a.base),
+            // `pool.get()?`, `pool.acquire().await?`, `PgPoolOptions::new().connect(..)`.
+            Expr::MethodCall(m) => self.expr_dialect(&m.receiver),
+            Expr::Call(c) => match c.func.as_ref() {
+                Expr::Path(p) if p.qself.is_none() => drivers::dialect_of_path(&self.resolve(&p.path))
+                    .or_else(|| drivers::generics_dialect(&p.path, &self.items.uses)),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     fn name(&self, text: &str, s: PmSpan) -> Name {
@@ -378,6 +428,13 @@ impl<'t> Lowerer<'t> {
         };
         let Pat::Ident(id) = pat else { return };
         let name = id.ident.to_string();
+        let driver = ty
+            .and_then(|t| drivers::type_dialect_of(t, &self.items.uses))
+            .or_else(|| value.and_then(|v| self.expr_dialect(v)));
+        match driver {
+            Some(d) => self.drivers.insert(name.clone(), d),
+            None => self.drivers.remove(&name),
+        };
         let class = ty.and_then(|t| self.class_of_type(t)).or_else(|| value.and_then(|v| self.class_of_value(v)));
         match class {
             Some((class, active)) => {
@@ -396,7 +453,7 @@ impl<'t> Lowerer<'t> {
     /// tables it reads or writes.
     fn sql_literal(&mut self, lit: &LitStr) -> Vec<String> {
         let value = lit.value();
-        let mut facts = sql::lower(&value, self.dialect);
+        let mut facts = sql::lower(&value, self.sql_dialect());
         let whole = self.span(lit.span());
         let source = &self.text[whole.start..whole.end];
         // `"..."` or `r#"..."#`: find where the value starts inside the token.
@@ -458,7 +515,7 @@ impl<'t> Lowerer<'t> {
         let args = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated).ok()?;
         let template = string_lit(args.first()?)?;
         let sql = constant_parts(&template.value());
-        let mut facts = sql::lower(&sql, self.dialect);
+        let mut facts = sql::lower(&sql, self.sql_dialect());
         facts.facts.retain(|f| !matches!(f.kind, FactKind::Unparsable { .. }));
         facts.comments.clear();
         let whole = self.span(template.span());
@@ -556,6 +613,7 @@ impl<'t> Lowerer<'t> {
         f: impl FnOnce(&mut Self),
     ) {
         let saved = (std::mem::take(&mut self.locals), std::mem::take(&mut self.inserted));
+        let saved_drivers = std::mem::take(&mut self.drivers);
         if self.sea_orm {
             let mut scan = InsertScan::default();
             scan.visit_block(block);
@@ -573,6 +631,7 @@ impl<'t> Lowerer<'t> {
         }
         f(self);
         (self.locals, self.inserted) = saved;
+        self.drivers = saved_drivers;
     }
 }
 
@@ -733,6 +792,9 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
             return;
         };
         let path = self.resolve(&p.path);
+        // `query::<Sqlite>(..)`: the SQL is SQLite's.
+        let outer = self.call_dialect;
+        self.call_dialect = drivers::generics_dialect(&p.path, &self.items.uses).or(outer);
         let name_span = p.path.segments.last().map_or(Span::default(), |s| self.span(s.ident.span()));
         let segs: Vec<&str> = path.split('.').collect();
         let tail = segs.last().copied().unwrap_or_default();
@@ -782,9 +844,15 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
         for a in &call.args {
             self.visit_expr(a);
         }
+        self.call_dialect = outer;
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+        // `conn.execute("..")` on a typed connection, or a chain that ends
+        // in `.fetch_one(&pool)`: the SQL is that driver's.
+        let outer = self.call_dialect;
+        let here = self.expr_dialect(&call.receiver).or_else(|| call.args.iter().find_map(|a| self.expr_dialect(a)));
+        self.call_dialect = here.or(outer);
         let method = call.method.to_string();
         let at = self.span(call.method.span());
         // The receiver's type is unknown: the method name alone, unresolved.
@@ -847,6 +915,7 @@ impl<'ast> Visit<'ast> for Lowerer<'_> {
             _ => {}
         }
         syn::visit::visit_expr_method_call(self, call);
+        self.call_dialect = outer;
     }
 
     fn visit_expr_struct(&mut self, lit: &'ast syn::ExprStruct) {

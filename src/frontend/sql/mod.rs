@@ -23,7 +23,7 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace
 use crate::facts::{AccessMode, ColumnAction, Comment, FactKind, FileFacts, Name, TableAction};
 use crate::source::{LineIndex, OffsetCursor, Span};
 
-mod dialect;
+pub mod dialect;
 mod recover;
 mod templates;
 pub use dialect::SqlDialect;
