@@ -50,7 +50,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
             fact,
             message,
             ctx.mirror_help(&format!(
-                "keep auth fields in the auth service's `{}` table and ask the auth service for them",
+                "keep auth fields in the auth service's {} table and ask the auth service for them",
                 ctx.mirror_source()
             )),
         );

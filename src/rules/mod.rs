@@ -70,9 +70,16 @@ impl FileContext<'_> {
         call_listed(callee, resolved, entries, &self.imports)
     }
 
-    /// The name of the mirror's source table (`users` by default).
-    pub fn mirror_source(&self) -> &str {
-        self.policy.mirror.as_ref().map_or("users", |m| m.source.as_str())
+    /// The mirror's source tables as help text names them: "`users`", or
+    /// "`users` or `staff`" for a policy that mirrors several.
+    pub fn mirror_source(&self) -> String {
+        let sources = self.policy.mirror.as_ref().map_or(&[][..], |m| m.sources.as_slice());
+        let quoted: Vec<String> = sources.iter().map(|s| format!("`{s}`")).collect();
+        match quoted.as_slice() {
+            [] => "`users`".to_string(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        }
     }
 }
 
