@@ -206,6 +206,20 @@ pub enum FactKind {
         /// The ids it follows (none for the first, several for a merge).
         parents: Vec<String>,
     },
+    /// A column this file gives a table is still the table's when a later
+    /// migration of the same history renames it into the mirror. Added by
+    /// the history pass ([`crate::history`]), never by a front end; the
+    /// fact's span is the column's, here.
+    RenamedLater {
+        /// The table, as this file names it.
+        table: Name,
+        /// The column, as this file names it.
+        column: Name,
+        /// The name the later migration gives the table.
+        to: String,
+        /// The rename, in the later migration.
+        at: crate::source::Location,
+    },
     /// An environment file sets a variable.
     EnvVar {
         /// The variable, case kept as written in `norm` is lower-cased; see `raw`.
@@ -315,6 +329,11 @@ impl FileFacts {
                     name(field);
                 }
                 FactKind::EnvVar { name: n, .. } => name(n),
+                // `at` is a place in another file.
+                FactKind::RenamedLater { table, column, .. } => {
+                    name(table);
+                    name(column);
+                }
                 FactKind::Model { table, .. } => name(table),
                 FactKind::ModelWrite { field, .. } | FactKind::ModelRead { field, .. } => name(field),
                 FactKind::ModelCreate { columns, .. } => columns.iter_mut().for_each(name),

@@ -1289,10 +1289,29 @@ fn migrations_apply_in_graph_order_so_renames_carry_earlier_columns() {
         .unwrap()
         .iter()
         .map(|f| {
-            format!("{} {}:{} {}", f["code"].as_str().unwrap(), f["line"], f["column"], f["field"].as_str().unwrap())
+            let related = &f["related"][0];
+            format!(
+                "{} {}:{}:{} {} (renamed at {}:{}:{})",
+                f["code"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["field"].as_str().unwrap(),
+                related["path"].as_str().unwrap(),
+                related["line"],
+                related["column"]
+            )
         })
         .collect();
-    assert_eq!(got, vec!["AUTH001 8:37 mfa_enabled", "AUTH001 8:37 totp_secret"]);
+    // Each column is reported where it was given, the rename a second label.
+    let swap = "backend/alembic/versions/a0_swap.py";
+    assert_eq!(
+        got,
+        vec![
+            format!("AUTH001 {swap}:7:45 mfa_enabled (renamed at {swap}:8:37)"),
+            format!("AUTH001 backend/alembic/versions/z9_create.py:7:78 totp_secret (renamed at {swap}:8:37)"),
+        ]
+    );
 }
 
 // ---------------------------------------------------------------- baseline

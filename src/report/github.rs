@@ -127,6 +127,7 @@ mod tests {
             service: None,
             table: None,
             field: None,
+            related: Vec::new(),
             fingerprint: String::new(),
         };
         Report { findings: (0..n).map(finding).collect(), files_scanned: n, ..Report::default() }

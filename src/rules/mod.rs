@@ -226,6 +226,7 @@ pub fn violation(rule: &'static RuleMeta, fact: &Fact, message: String, help: St
         help: Some(help),
         table: None,
         field: None,
+        related: Vec::new(),
     }
 }
 
