@@ -116,6 +116,17 @@ pub enum FactKind {
         /// The columns given values, when known.
         columns: Vec<Name>,
     },
+    /// An insert takes its rows from one other table (`INSERT INTO t2 (…)
+    /// SELECT … FROM t1`, no join): reported beside the insert's
+    /// `RowInsert` and the reads of its query, with the same statement
+    /// start, so rules can tell a copy between two versions of one table
+    /// (a rebuild) from a copy of another table's data.
+    RowCopy {
+        /// The table written (`t2`).
+        into: Name,
+        /// The one table read (`t1`).
+        from: Name,
+    },
     /// Code assigns a field of rows (an update).
     FieldWrite {
         /// The table whose rows are written.
@@ -330,6 +341,10 @@ impl FileFacts {
                 }
                 FactKind::EnvVar { name: n, .. } => name(n),
                 // `at` is a place in another file.
+                FactKind::RowCopy { into, from } => {
+                    name(into);
+                    name(from);
+                }
                 FactKind::RenamedLater { table, column, .. } => {
                     name(table);
                     name(column);

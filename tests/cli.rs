@@ -1314,6 +1314,30 @@ fn migrations_apply_in_graph_order_so_renames_carry_earlier_columns() {
     );
 }
 
+#[test]
+fn a_copy_between_versions_of_the_mirror_creates_no_user_but_a_copy_from_the_auth_table_does() {
+    let dir = tree(&[
+        (
+            "backend/migrations/0001_rebuild.sql",
+            "ALTER TABLE userbase RENAME TO userbase_old;\nCREATE TABLE userbase (id bigint, email text);\nINSERT INTO userbase (id, email) SELECT id, email FROM userbase_old;\nDROP TABLE userbase_old;\n",
+        ),
+        (
+            "backend/migrations/0002_import.sql",
+            "INSERT INTO userbase (id, email, password_hash)\nSELECT id, email, password_hash FROM users;\n",
+        ),
+    ]);
+    let report = json(&run(dir.path(), &["check", "--format", "json"]));
+    let got: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}:{}", f["code"].as_str().unwrap(), f["path"].as_str().unwrap(), f["line"]))
+        .collect();
+    let import = "backend/migrations/0002_import.sql";
+    // Sorted by position: the insert target (AUTH006) stands before its column (AUTH005).
+    assert_eq!(got, vec![format!("AUTH006 {import}:1"), format!("AUTH005 {import}:1"), format!("AUTH008 {import}:2")]);
+}
+
 // ---------------------------------------------------------------- baseline
 
 const MFA: &str = "ALTER TABLE userbase ADD COLUMN mfa_secret text;\n";

@@ -8,9 +8,19 @@ crate::declare_rule! {
     /// ## What it does
     /// Flags main-backend schema code (SQL DDL, migrations, models) that adds,
     /// declares, renames into or alters an auth-owned field on the user mirror
-    /// (`userbase`), other than the read-only copies the mirror may hold (`id`,
-    /// `email`). A table created with such a field and then renamed into the
-    /// mirror is flagged at the rename.
+    /// (`userbase`, or any table `mirror.table` lists), other than the
+    /// read-only copies the mirror may hold (`id`, `email`).
+    ///
+    /// Migrations are followed as a history: the SQL files of a folder in the
+    /// natural order of their names (`V2__` before `V10__`; down migrations
+    /// apart), an Alembic folder in its revision graph's order. A table built
+    /// under another name and renamed into the mirror (a SQLite rebuild:
+    /// `CREATE TABLE userbase_new (…); DROP TABLE userbase; ALTER TABLE
+    /// userbase_new RENAME TO userbase`) is flagged at each auth-owned column
+    /// it still has, where the column was declared (in that migration or an
+    /// earlier one), with the rename as a second label. A mirror renamed away
+    /// (`ALTER TABLE userbase RENAME TO userbase_old`) is judged up to the
+    /// rename; what later happens to `userbase_old` is not this rule's.
     ///
     /// ## Why is this bad?
     /// The auth service alone owns password hashes, MFA secrets, login state and
