@@ -152,15 +152,16 @@ pub fn with_instructions(help: String, instructions: Option<&str>) -> String {
 /// one to the other (before or after the copy), or when their names differ
 /// only by a version affix ([`version_base`]).
 pub struct VersionCopies {
-    /// `(statement start, into, from)` of each such copy.
-    copies: Vec<(usize, String, String)>,
+    /// `(into, from)` of each such copy, by statement start (indexed: a
+    /// generated file may hold thousands of statements).
+    copies: std::collections::HashMap<usize, Vec<(String, String)>>,
 }
 
 impl VersionCopies {
     /// The version copies among a file's facts.
     pub fn of(facts: &[Fact]) -> Self {
         use crate::facts::{FactKind, TableAction};
-        let renames: Vec<(&str, &str)> = facts
+        let renames: std::collections::HashSet<(&str, &str)> = facts
             .iter()
             .filter_map(|f| match &f.kind {
                 FactKind::TableSchema { table, action: TableAction::Rename { to } } => {
@@ -169,29 +170,26 @@ impl VersionCopies {
                 _ => None,
             })
             .collect();
-        let copies = facts
-            .iter()
-            .filter_map(|f| match &f.kind {
-                FactKind::RowCopy { into, from } => Some((f.statement_start, &into.norm, &from.norm)),
-                _ => None,
-            })
-            .filter(|(_, into, from)| {
-                let renamed = renames.iter().any(|&(a, b)| (a, b) == (into, from) || (a, b) == (from, into));
-                into != from && (renamed || version_base(into) == version_base(from))
-            })
-            .map(|(at, into, from)| (at, into.clone(), from.clone()))
-            .collect();
+        let mut copies: std::collections::HashMap<usize, Vec<(String, String)>> = Default::default();
+        for f in facts {
+            let FactKind::RowCopy { into, from } = &f.kind else { continue };
+            let (into, from) = (into.norm.as_str(), from.norm.as_str());
+            let renamed = renames.contains(&(into, from)) || renames.contains(&(from, into));
+            if into != from && (renamed || version_base(into) == version_base(from)) {
+                copies.entry(f.statement_start).or_default().push((into.to_string(), from.to_string()));
+            }
+        }
         VersionCopies { copies }
     }
 
     /// Whether `fact` writes `table` in a version copy.
     pub fn writes(&self, fact: &Fact, table: &str) -> bool {
-        self.copies.iter().any(|(at, into, _)| *at == fact.statement_start && into == table)
+        self.copies.get(&fact.statement_start).is_some_and(|c| c.iter().any(|(into, _)| into == table))
     }
 
     /// Whether `fact` reads `table` in a version copy.
     pub fn reads(&self, fact: &Fact, table: &str) -> bool {
-        self.copies.iter().any(|(at, _, from)| *at == fact.statement_start && from == table)
+        self.copies.get(&fact.statement_start).is_some_and(|c| c.iter().any(|(_, from)| from == table))
     }
 }
 
