@@ -2,17 +2,18 @@
 //! locate. Files are analysed in parallel and results sorted, so the report
 //! is the same bytes whatever the thread count.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Finding, Severity, Violation};
+use crate::diagnostic::{Finding, Related, RelatedAt, Severity, Violation};
 use crate::discover::{self, Candidate, DiscoverError, WalkOptions};
 use crate::facts::{Fact, FactKind, FileFacts};
-use crate::frontend;
+use crate::frontend::{self, Language};
 use crate::git::{self, GitError};
+use crate::history;
 use crate::migrations;
 use crate::models::ModelMap;
 use crate::paths::{absolute, display_path, slash_path};
@@ -20,7 +21,7 @@ use crate::policy::dialects::DialectChoice;
 use crate::policy::names::PolicyPath;
 use crate::policy::{Origin, Policy};
 use crate::rules::{self, FileContext};
-use crate::source::{LineCol, SourceFile, Span};
+use crate::source::{LineCol, Location, SourceFile, Span};
 use crate::suppress;
 
 /// Files larger than this are reported as AUTH010 instead of parsed: no
@@ -167,7 +168,7 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
 
     // Two phases: models declared in one file are used in others.
     let mut lowered: Vec<Lowered> = files.par_iter().map(|c| ctx.lower(c)).collect();
-    carry_columns_across_migrations(&mut lowered, &settings.policy);
+    follow_histories(&mut lowered, &settings.policy);
     let mut models = ModelMap::default();
     let mut revisions = Vec::new();
     for l in &lowered {
@@ -223,6 +224,7 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
                 service: None,
                 table: None,
                 field: None,
+                related: Vec::new(),
                 fingerprint: String::new(),
             });
             let last = report.findings.len() - 1;
@@ -252,99 +254,22 @@ pub fn check(settings: &Settings) -> Result<Report, CheckError> {
     Ok(report)
 }
 
-/// Migrations apply in their graph's order, so a table built in one and
-/// renamed in a later one still carries its columns: before each such
-/// rename, the columns the table got in earlier migrations of the folder are
-/// restated (at the rename), and AUTH001 sees a table renamed into the
-/// mirror with an auth-owned field, as it does within one file.
-fn carry_columns_across_migrations(lowered: &mut [Lowered], policy: &Policy) {
-    use crate::facts::{ColumnAction, Fact, TableAction};
-    let mut folders: BTreeMap<String, Vec<(usize, migrations::Migration)>> = BTreeMap::new();
-    for (i, l) in lowered.iter().enumerate() {
-        for f in &l.facts.facts {
-            if let FactKind::Revision { id, parents } = &f.kind {
-                let folder = l.display.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
-                let m = migrations::Migration { path: l.display.clone(), id: id.clone(), parents: parents.clone() };
-                folders.entry(folder).or_default().push((i, m));
-            }
-        }
-    }
-    for (_, members) in folders {
-        if members.len() < 2 {
-            continue;
-        }
-        let refs: Vec<&migrations::Migration> = members.iter().map(|(_, m)| m).collect();
-        let mut columns: HashMap<String, Vec<String>> = HashMap::new();
-        for k in migrations::order(&refs) {
-            let facts = &mut lowered[members[k].0].facts.facts;
-            // Restated columns, each to go before the fact at its index. The
-            // file's facts are rebuilt only when there are some: most
-            // migrations rename nothing.
-            let mut inserts: Vec<(usize, Fact)> = Vec::new();
-            // Columns known from this file itself are tracked by the rule.
-            let mut local: HashMap<String, Vec<String>> = HashMap::new();
-            for (at, fact) in facts.iter().enumerate() {
-                match &fact.kind {
-                    FactKind::TableSchema { table, action: TableAction::Rename { to } } => {
-                        let known = columns.remove(&table.norm).unwrap_or_default();
-                        let here = local.get(&table.norm).cloned().unwrap_or_default();
-                        if !policy.is_mirror(&table.norm) {
-                            // Only what earlier migrations gave it: the rule tracks this file's own.
-                            for col in known.iter().filter(|c| !here.contains(c)) {
-                                let column = crate::facts::Name::new(col, to.span);
-                                let kind =
-                                    FactKind::ColumnSchema { table: table.clone(), column, action: ColumnAction::Add };
-                                inserts.push((at, Fact { kind, span: to.span, statement_start: fact.statement_start }));
-                            }
-                        }
-                        local.remove(&table.norm);
-                        columns.insert(to.norm.clone(), known.clone());
-                        local.insert(to.norm.clone(), known);
-                    }
-                    FactKind::TableSchema { table, action: TableAction::Create } => {
-                        columns.insert(table.norm.clone(), Vec::new());
-                        local.insert(table.norm.clone(), Vec::new());
-                    }
-                    FactKind::TableSchema { table, action: TableAction::Drop } => {
-                        columns.remove(&table.norm);
-                    }
-                    FactKind::ColumnSchema { table, column, action } => {
-                        let cols = columns.entry(table.norm.clone()).or_default();
-                        let here = local.entry(table.norm.clone()).or_default();
-                        match action {
-                            ColumnAction::Add | ColumnAction::Declare => {
-                                cols.push(column.norm.clone());
-                                here.push(column.norm.clone());
-                            }
-                            ColumnAction::Drop => {
-                                cols.retain(|c| *c != column.norm);
-                                here.retain(|c| *c != column.norm);
-                            }
-                            ColumnAction::Rename { to } => {
-                                for c in cols.iter_mut().chain(here.iter_mut()) {
-                                    if *c == column.norm {
-                                        *c = to.norm.clone();
-                                    }
-                                }
-                            }
-                            ColumnAction::Alter => {}
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            if !inserts.is_empty() {
-                let mut out: Vec<Fact> = Vec::with_capacity(facts.len() + inserts.len());
-                let mut inserts = inserts.into_iter().peekable();
-                for (at, fact) in facts.drain(..).enumerate() {
-                    while let Some((_, restated)) = inserts.next_if(|(i, _)| *i == at) {
-                        out.push(restated);
-                    }
-                    out.push(fact);
-                }
-                *facts = out;
-            }
-        }
+/// Migrations apply in order (see [`crate::history`]): each column an
+/// earlier migration gave a table that a later one renames into the mirror
+/// is made known to the migration that gave it, where AUTH001 reports it.
+fn follow_histories(lowered: &mut [Lowered], policy: &Policy) {
+    let members: Vec<history::Member<'_>> = lowered
+        .iter()
+        .map(|l| history::Member {
+            path: &l.display,
+            sql: l.language == Language::Sql,
+            facts: &l.facts.facts,
+            file: &l.file,
+        })
+        .collect();
+    let additions = history::follow(&members, policy);
+    for (member, added) in additions {
+        history::insert(&mut lowered[member].facts.facts, added);
     }
 }
 
@@ -389,6 +314,7 @@ struct Pipeline<'a> {
 /// A file read and lowered, waiting for the model map to be complete.
 struct Lowered {
     display: String,
+    language: Language,
     file: SourceFile,
     facts: FileFacts,
     matched: PolicyPath,
@@ -475,12 +401,12 @@ impl Pipeline<'_> {
             }
         };
         let service = self.policy.service_of(&matched);
-        Lowered { display, file, facts, matched, service }
+        Lowered { display, language: c.language, file, facts, matched, service }
     }
 
     /// Phase two: with every file's models known, judge one file.
     fn judge(&self, lowered: Lowered, models: &ModelMap) -> FileResult {
-        let Lowered { display, file, mut facts, matched, service } = lowered;
+        let Lowered { display, file, mut facts, matched, service, .. } = lowered;
         models.resolve(&mut facts.facts, service);
         let imports = facts
             .facts
@@ -537,6 +463,17 @@ impl Pipeline<'_> {
             Some(h) => Some(rules::with_instructions(h, Some(extra))),
             None => Some(extra.to_string()),
         });
+        let related = v
+            .related
+            .into_iter()
+            .map(|r| Related {
+                location: match r.at {
+                    RelatedAt::Here(span) => Location::of(file, span),
+                    RelatedAt::Elsewhere(location) => location,
+                },
+                message: r.message,
+            })
+            .collect();
         Some(Finding {
             rule: v.rule,
             severity,
@@ -549,6 +486,7 @@ impl Pipeline<'_> {
             service: service.map(|s| self.policy.services[s].name.clone()),
             table: v.table,
             field: v.field,
+            related,
             fingerprint: String::new(),
         })
     }

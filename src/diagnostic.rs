@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::rules::RuleMeta;
-use crate::source::{LineCol, Span};
+use crate::source::{LineCol, Location, Span};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -42,6 +42,36 @@ pub struct Violation {
     pub table: Option<String>,
     /// The field concerned, if any.
     pub field: Option<String>,
+    /// Other places the violation concerns (where a table is renamed into
+    /// the mirror), drawn as second labels.
+    pub related: Vec<RelatedSpan>,
+}
+
+/// Where a violation's second label stands, before positions are computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelatedAt {
+    /// In the violation's own file.
+    Here(Span),
+    /// In another file (a migration elsewhere in the history), located already.
+    Elsewhere(Location),
+}
+
+/// A violation's second label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedSpan {
+    /// Where.
+    pub at: RelatedAt,
+    /// What happens there.
+    pub message: String,
+}
+
+/// A finding's second label, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// Where: the finding's own file or another.
+    pub location: Location,
+    /// What happens there.
+    pub message: String,
 }
 
 /// A finding as reported: a violation with its file, position and severity.
@@ -69,6 +99,8 @@ pub struct Finding {
     pub table: Option<String>,
     /// The field concerned.
     pub field: Option<String>,
+    /// Other places the finding concerns, in order.
+    pub related: Vec<Related>,
     /// Stable identity across edits that do not touch it (see
     /// [`crate::fingerprint`]); set once the file's findings are located.
     pub fingerprint: String,

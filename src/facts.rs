@@ -116,6 +116,17 @@ pub enum FactKind {
         /// The columns given values, when known.
         columns: Vec<Name>,
     },
+    /// An insert takes its rows from one other table (`INSERT INTO t2 (…)
+    /// SELECT … FROM t1`, no join): reported beside the insert's
+    /// `RowInsert` and the reads of its query, with the same statement
+    /// start, so rules can tell a copy between two versions of one table
+    /// (a rebuild) from a copy of another table's data.
+    RowCopy {
+        /// The table written (`t2`).
+        into: Name,
+        /// The one table read (`t1`).
+        from: Name,
+    },
     /// Code assigns a field of rows (an update).
     FieldWrite {
         /// The table whose rows are written.
@@ -205,6 +216,20 @@ pub enum FactKind {
         id: String,
         /// The ids it follows (none for the first, several for a merge).
         parents: Vec<String>,
+    },
+    /// A column this file gives a table is still the table's when a later
+    /// migration of the same history renames it into the mirror. Added by
+    /// the history pass ([`crate::history`]), never by a front end; the
+    /// fact's span is the column's, here.
+    RenamedLater {
+        /// The table, as this file names it.
+        table: Name,
+        /// The column, as this file names it.
+        column: Name,
+        /// The name the later migration gives the table.
+        to: String,
+        /// The rename, in the later migration.
+        at: crate::source::Location,
     },
     /// An environment file sets a variable.
     EnvVar {
@@ -315,6 +340,15 @@ impl FileFacts {
                     name(field);
                 }
                 FactKind::EnvVar { name: n, .. } => name(n),
+                // `at` is a place in another file.
+                FactKind::RowCopy { into, from } => {
+                    name(into);
+                    name(from);
+                }
+                FactKind::RenamedLater { table, column, .. } => {
+                    name(table);
+                    name(column);
+                }
                 FactKind::Model { table, .. } => name(table),
                 FactKind::ModelWrite { field, .. } | FactKind::ModelRead { field, .. } => name(field),
                 FactKind::ModelCreate { columns, .. } => columns.iter_mut().for_each(name),

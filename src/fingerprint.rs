@@ -73,6 +73,7 @@ mod tests {
             service: None,
             table: Some("userbase".into()),
             field: Some(at.into()),
+            related: Vec::new(),
             fingerprint: String::new(),
         }
     }

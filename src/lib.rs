@@ -15,6 +15,7 @@ pub mod facts;
 pub mod fingerprint;
 pub mod frontend;
 pub mod git;
+pub mod history;
 pub mod migrations;
 pub mod models;
 pub mod paths;

@@ -49,6 +49,26 @@ pub struct LineCol {
     pub column: usize,
 }
 
+/// A place in a file, located: for a finding's second label in another file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as shown to users.
+    pub path: String,
+    /// Byte span in that file.
+    pub span: Span,
+    /// Start position.
+    pub start: LineCol,
+    /// End position (exclusive).
+    pub end: LineCol,
+}
+
+impl Location {
+    /// The place `span` of `file`.
+    pub fn of(file: &SourceFile, span: Span) -> Location {
+        Location { path: file.display.clone(), span, start: file.line_col(span.start), end: file.line_col(span.end) }
+    }
+}
+
 /// Byte offsets of line starts, for converting between offsets and positions.
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {

@@ -161,6 +161,7 @@ pub fn judge(suppressions: &[Suppression]) -> Vec<Violation> {
             help: Some(help),
             table: None,
             field: None,
+            related: Vec::new(),
         });
     }
     out

@@ -1329,10 +1329,53 @@ fn migrations_apply_in_graph_order_so_renames_carry_earlier_columns() {
         .unwrap()
         .iter()
         .map(|f| {
-            format!("{} {}:{} {}", f["code"].as_str().unwrap(), f["line"], f["column"], f["field"].as_str().unwrap())
+            let related = &f["related"][0];
+            format!(
+                "{} {}:{}:{} {} (renamed at {}:{}:{})",
+                f["code"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["field"].as_str().unwrap(),
+                related["path"].as_str().unwrap(),
+                related["line"],
+                related["column"]
+            )
         })
         .collect();
-    assert_eq!(got, vec!["AUTH001 8:37 mfa_enabled", "AUTH001 8:37 totp_secret"]);
+    // Each column is reported where it was given, the rename a second label.
+    let swap = "backend/alembic/versions/a0_swap.py";
+    assert_eq!(
+        got,
+        vec![
+            format!("AUTH001 {swap}:7:45 mfa_enabled (renamed at {swap}:8:37)"),
+            format!("AUTH001 backend/alembic/versions/z9_create.py:7:78 totp_secret (renamed at {swap}:8:37)"),
+        ]
+    );
+}
+
+#[test]
+fn a_copy_between_versions_of_the_mirror_creates_no_user_but_a_copy_from_the_auth_table_does() {
+    let dir = tree(&[
+        (
+            "backend/migrations/0001_rebuild.sql",
+            "ALTER TABLE userbase RENAME TO userbase_old;\nCREATE TABLE userbase (id bigint, email text);\nINSERT INTO userbase (id, email) SELECT id, email FROM userbase_old;\nDROP TABLE userbase_old;\n",
+        ),
+        (
+            "backend/migrations/0002_import.sql",
+            "INSERT INTO userbase (id, email, password_hash)\nSELECT id, email, password_hash FROM users;\n",
+        ),
+    ]);
+    let report = json(&run(dir.path(), &["check", "--format", "json"]));
+    let got: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}:{}", f["code"].as_str().unwrap(), f["path"].as_str().unwrap(), f["line"]))
+        .collect();
+    let import = "backend/migrations/0002_import.sql";
+    // Sorted by position: the insert target (AUTH006) stands before its column (AUTH005).
+    assert_eq!(got, vec![format!("AUTH006 {import}:1"), format!("AUTH005 {import}:1"), format!("AUTH008 {import}:2")]);
 }
 
 // ---------------------------------------------------------------- baseline

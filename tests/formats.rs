@@ -75,6 +75,59 @@ fn golden_reports_of_the_mixed_tree() {
     }
 }
 
+/// A mirror rebuilt twice (`fixtures/repos/rebuild`): findings with a
+/// second location in the same file and in another.
+fn rebuild() -> PathBuf {
+    root().join("fixtures/repos/rebuild")
+}
+
+#[test]
+fn golden_reports_of_a_rebuilt_mirror_show_the_rename_as_a_second_location() {
+    for format in ["human", "json", "sarif", "github"] {
+        let out = check(&rebuild(), format);
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        assert_golden(&golden(&format!("rebuild.{format}.snap")), &format!("exit: {}\n{}", out.code, out.stdout));
+    }
+    let (out, report) = (check(&rebuild(), "json"), json(&check(&rebuild(), "json")));
+    let got: Vec<String> = findings(&report)
+        .iter()
+        .map(|f| {
+            let r = &f["related"][0];
+            format!(
+                "{} {}:{} -> {}:{}:{} {}",
+                f["code"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["line"],
+                r["path"].as_str().unwrap(),
+                r["line"],
+                r["column"],
+                r["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let m = "backend/migrations";
+    assert_eq!(
+        got,
+        [
+            format!("AUTH001 {m}/0002_rebuild_userbase.sql:5 -> {m}/0002_rebuild_userbase.sql:10:36 renamed into the mirror `userbase` here"),
+            format!("AUTH001 {m}/0003_userbase_v2.sql:2 -> {m}/0004_swap.sql:2:35 renamed into the mirror `userbase` here"),
+        ]
+    );
+    // `related` comes after `field`, before `fingerprint`, its keys in this order.
+    let keys = keys_at(&out.stdout, 6);
+    let at = keys.iter().position(|k| k == "related").unwrap();
+    assert_eq!(&keys[at - 1..at + 2], ["field", "related", "fingerprint"]);
+    assert_eq!(keys_at(&out.stdout, 10)[..6], ["path", "line", "column", "end_line", "end_column", "message"]);
+    // SARIF: one related location per result, numbered from 1.
+    let sarif: Value = serde_json::from_str(&check(&rebuild(), "sarif").stdout).unwrap();
+    for result in sarif["runs"][0]["results"].as_array().unwrap() {
+        let related = result["relatedLocations"].as_array().unwrap();
+        assert_eq!(related.len(), 1);
+        assert_eq!(related[0]["id"], 1);
+        assert!(related[0]["message"]["text"].as_str().unwrap().starts_with("renamed into the mirror"));
+    }
+}
+
 #[test]
 fn the_expected_findings_of_the_mixed_tree() {
     // What the golden files hold, said once more in a form a reviewer can check by eye.
@@ -336,6 +389,9 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     let out = check(&mixed(), "sarif");
     let ok = validate("mixed.sarif", &out.stdout);
     assert!(ok.status.success(), "{}\n{}", String::from_utf8_lossy(&ok.stdout), String::from_utf8_lossy(&ok.stderr));
+    let related = check(&rebuild(), "sarif");
+    let ok = validate("rebuild.sarif", &related.stdout);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
     let clean = check(&root().join("fixtures/rules/AUTH001/clean"), "sarif");
     let ok = validate("clean.sarif", &clean.stdout);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));

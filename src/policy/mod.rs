@@ -89,13 +89,16 @@ pub struct Service {
     pub instructions: Option<String>,
 }
 
-/// The mirror table.
+/// The mirror table, or tables.
 #[derive(Debug, Clone)]
 pub struct Mirror {
-    /// The mirror, lower-cased.
-    pub table: String,
-    /// The auth table it mirrors, lower-cased.
-    pub source: String,
+    /// The mirror tables, lower-cased, in policy order (at least one).
+    pub tables: Vec<String>,
+    /// The auth tables they mirror, lower-cased (at least one).
+    pub sources: Vec<String>,
+    /// Whether `table` and `source` were written as lists, so the resolved
+    /// policy shows them as written.
+    pub lists: (bool, bool),
     /// Auth-owned fields it may hold, lower-cased.
     pub may_hold: Vec<String>,
     /// Help text for findings about it.
@@ -297,7 +300,7 @@ impl Policy {
     /// Whether `service` is a main backend: its database holds the mirror.
     pub fn holds_mirror(&self, service: usize) -> bool {
         match &self.mirror {
-            Some(m) => self.owner_of(&m.table) == Some(self.services[service].database),
+            Some(m) => m.tables.iter().any(|t| self.owner_of(t) == Some(self.services[service].database)),
             None => false,
         }
     }
@@ -310,9 +313,9 @@ impl Policy {
         }
     }
 
-    /// Whether `table` is the mirror.
+    /// Whether `table` is the mirror (one of the mirror tables).
     pub fn is_mirror(&self, table: &str) -> bool {
-        self.mirror.as_ref().is_some_and(|m| m.table == table)
+        self.mirror.as_ref().is_some_and(|m| m.tables.iter().any(|t| t == table))
     }
 
     /// Whether the mirror may not hold `field`: auth-owned and not allowed.
@@ -465,7 +468,15 @@ impl Policy {
             "rules": rules,
         });
         if let Some(m) = &self.mirror {
-            let mut v = json!({ "table": m.table, "source": m.source, "may_hold": m.may_hold });
+            let one_or_list = |names: &[String], list: bool| match names {
+                [one] if !list => json!(one),
+                _ => json!(names),
+            };
+            let mut v = json!({
+                "table": one_or_list(&m.tables, m.lists.0),
+                "source": one_or_list(&m.sources, m.lists.1),
+                "may_hold": m.may_hold,
+            });
             if let Some(i) = &m.instructions {
                 v["instructions"] = json!(i);
             }
@@ -587,6 +598,25 @@ impl Validator<'_> {
         })
     }
 
+    /// The lower-cased names of `mirror.<key>`, which may not be an empty list.
+    fn mirror_names(&self, names: &raw::RawNameList, key: &str) -> Result<Vec<String>, PolicyError> {
+        if names.names().is_empty() {
+            return Err(self.err(
+                &format!("mirror.{key}"),
+                format!("`mirror.{key}` lists no table"),
+                "name one table, or list every one",
+            ));
+        }
+        let mut out: Vec<String> = Vec::new();
+        for name in names.names() {
+            let name = name.to_lowercase();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
     fn build(&self, raw: RawPolicy, origin: Origin, text: Arc<str>, spans: Spans) -> Result<Policy, PolicyError> {
         if let Some(v) = raw.version {
             if v != 1 {
@@ -671,17 +701,21 @@ impl Validator<'_> {
         let mirror = match raw.mirror {
             None => None,
             Some(m) => {
-                let table = m.table.to_lowercase();
-                if !table_owner.contains_key(&table) {
-                    return Err(self.err(
-                        "mirror.table",
-                        format!("mirror table `{table}` is owned by no database"),
-                        "list the mirror under the tables of the main database",
-                    ));
+                let tables = self.mirror_names(&m.table, "table")?;
+                for (i, table) in tables.iter().enumerate() {
+                    if !table_owner.contains_key(table) {
+                        let at = if m.table.is_list() { format!("mirror.table[{i}]") } else { "mirror.table".into() };
+                        return Err(self.err(
+                            &at,
+                            format!("mirror table `{table}` is owned by no database"),
+                            "list the mirror under the tables of the main database",
+                        ));
+                    }
                 }
                 Some(Mirror {
-                    table,
-                    source: m.source.to_lowercase(),
+                    tables,
+                    sources: self.mirror_names(&m.source, "source")?,
+                    lists: (m.table.is_list(), m.source.is_list()),
                     may_hold: m.may_hold.iter().map(|s| s.to_lowercase()).collect(),
                     instructions: m.instructions,
                 })
@@ -867,6 +901,48 @@ mod tests {
         assert_eq!(line, 1);
         let (line, _, _) = error_at("rules:\n  AUTH001: [oops\n");
         assert!(line >= 2);
+    }
+
+    #[test]
+    fn the_mirror_may_be_several_tables() {
+        let dbs = "databases:\n  auth:\n    tables: [users, staff]\n  main:\n    tables: [userbase, Accounts, crew]\n";
+        let p = parse(&format!("{dbs}mirror:\n  table: [userbase, ACCOUNTS]\n  source: users\n")).unwrap();
+        assert!(p.is_mirror("userbase") && p.is_mirror("accounts") && !p.is_mirror("crew"));
+        let m = p.mirror.as_ref().unwrap();
+        assert_eq!((m.sources.as_slice(), m.lists), (&["users".to_string()][..], (true, false)));
+        // The resolved policy shows the list as a list, the single source as a name.
+        let text = p.resolved_yaml();
+        assert!(text.contains("table:\n  - userbase\n  - accounts\n") && text.contains("source: users\n"), "{text}");
+        assert_eq!(parse(&text).unwrap().resolved_yaml(), text);
+        // Sources may be listed too; a one-element list stays a list.
+        let p = parse(&format!("{dbs}mirror:\n  table: [crew]\n  source: [users, staff]\n")).unwrap();
+        let m = p.mirror.as_ref().unwrap();
+        assert_eq!(
+            (m.tables.clone(), m.sources.clone()),
+            (vec!["crew".to_string()], vec!["users".into(), "staff".into()])
+        );
+        assert!(p.resolved_yaml().contains("table:\n  - crew\n"));
+        // Any mirror table makes its database's services main backends.
+        let svc = "services:\n  backend:\n    database: main\n    default: true\n";
+        let p = parse(&format!("{dbs}{svc}mirror:\n  table: [accounts]\n  source: users\n")).unwrap();
+        assert!(p.holds_mirror(0));
+    }
+
+    #[test]
+    fn mirror_lists_are_validated_entry_by_entry() {
+        let dbs = "databases:\n  auth:\n    tables: [users]\n  main:\n    tables: [userbase]\n";
+        let (line, col, msg) =
+            error_at(&format!("{dbs}mirror:\n  table:\n    - userbase\n    - nope\n  source: users\n"));
+        assert_eq!((line, col), (9, 7), "{msg}");
+        assert!(msg.contains("`nope`"), "{msg}");
+        let (line, col, msg) = error_at(&format!("{dbs}mirror:\n  table: []\n  source: users\n"));
+        assert_eq!((line, col), (7, 10), "{msg}");
+        assert!(msg.contains("lists no table"), "{msg}");
+        let (line, _, msg) = error_at(&format!("{dbs}mirror:\n  table: {{a: 1}}\n  source: users\n"));
+        assert_eq!(line, 7, "{msg}");
+        assert!(msg.contains("a table name or a list of table names"), "{msg}");
+        let (line, _, msg) = error_at(&format!("{dbs}mirror:\n  table: userbase\n  source: [users, [x]]\n"));
+        assert_eq!(line, 8, "{msg}");
     }
 
     #[test]

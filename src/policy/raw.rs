@@ -160,15 +160,71 @@ pub struct RawNames {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMirror {
-    /// The mirror table in the main database.
-    pub table: String,
-    /// The auth table it mirrors.
-    pub source: String,
+    /// The mirror table in the main database, or a list of them: the names
+    /// it had over the migration history, or a product's several user tables.
+    pub table: RawNameList,
+    /// The auth table it mirrors, or a list of them.
+    pub source: RawNameList,
     /// Auth-owned fields the mirror may hold as read-only copies.
     #[serde(default)]
     pub may_hold: Vec<String>,
     /// Shown in the help of findings about the mirror.
     pub instructions: Option<String>,
+}
+
+/// One name, or a list of names: `table: userbase` or `table: [userbase, accounts]`.
+// Deserialized by hand rather than `untagged`, so that a bad value is
+// reported as itself at its own position.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[serde(untagged)]
+pub enum RawNameList {
+    /// A single name.
+    One(String),
+    /// Several names.
+    Many(Vec<String>),
+}
+
+impl Default for RawNameList {
+    fn default() -> Self {
+        RawNameList::Many(Vec::new())
+    }
+}
+
+impl RawNameList {
+    /// The names, in policy order.
+    pub fn names(&self) -> &[String] {
+        match self {
+            RawNameList::One(n) => std::slice::from_ref(n),
+            RawNameList::Many(v) => v,
+        }
+    }
+
+    /// Whether it was written as a list (its entries are then `key[i]`).
+    pub fn is_list(&self) -> bool {
+        matches!(self, RawNameList::Many(_))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawNameList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawNameList;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table name or a list of table names")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawNameList::One(v.to_string()))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::<String>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(RawNameList::Many)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Sync code.

@@ -35,6 +35,11 @@ pub fn render(report: &Report) -> String {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
+        // An annotation has one place: the others are named in its text.
+        for r in &f.related {
+            let at = &r.location;
+            message.push_str(&format!("\nsee {}:{}:{}: {}", at.path, at.start.line, at.start.column, r.message));
+        }
         out.push_str(&format!("::{level} {props},title={title}::{}\n", escape_data(&message)));
     }
     out
@@ -127,6 +132,7 @@ mod tests {
             service: None,
             table: None,
             field: None,
+            related: Vec::new(),
             fingerprint: String::new(),
         };
         Report { findings: (0..n).map(finding).collect(), files_scanned: n, ..Report::default() }

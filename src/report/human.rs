@@ -99,7 +99,19 @@ impl Diagnostic for Rendered<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        // Places miette cannot label (another file, or no snippet drawn) are
+        // named after the help.
+        let f = self.finding;
+        let mut help = f.help.clone();
+        for r in f.related.iter().filter(|r| !self.snippet || r.location.path != f.path) {
+            let at =
+                format!("{}:{}:{}: {}", r.location.path, r.location.start.line, r.location.start.column, r.message);
+            help = Some(match help {
+                Some(h) => format!("{h}\nsee {at}"),
+                None => format!("see {at}"),
+            });
+        }
+        help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -117,7 +129,12 @@ impl Diagnostic for Rendered<'_> {
             _ => f.rule.name.to_string(),
         };
         let span = SourceSpan::new(f.span.start.into(), f.span.len());
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label), span))))
+        let mut labels = vec![LabeledSpan::new_with_span(Some(label), span)];
+        for r in f.related.iter().filter(|r| r.location.path == f.path) {
+            let span = SourceSpan::new(r.location.span.start.into(), r.location.span.len());
+            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span));
+        }
+        Some(Box::new(labels.into_iter()))
     }
 }
 
@@ -133,7 +150,10 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for finding in &report.findings {
         let text = report.sources.get(&finding.path).cloned().unwrap_or_else(|| Arc::from(""));
-        let snippet = lines_are_short(&text, finding.span.start, finding.span.end);
+        let snippet = lines_are_short(&text, finding.span.start, finding.span.end)
+            && finding.related.iter().filter(|r| r.location.path == finding.path).all(|r| {
+                r.location.span.end <= text.len() && lines_are_short(&text, r.location.span.start, r.location.span.end)
+            });
         let d = Rendered { finding, source: CharSource::new(finding.path.clone(), text), snippet };
         if handler.render_report(&mut out, &d).is_err() {
             out.push_str(&format!(

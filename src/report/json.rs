@@ -45,6 +45,9 @@ struct JsonFinding<'a> {
     table: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    /// Second places the finding concerns (where a table is renamed into the mirror).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
     /// Stable across edits elsewhere and line shifts (baselines, SARIF).
     fingerprint: &'a str,
 }
@@ -57,6 +60,16 @@ struct JsonUnread<'a> {
     column: usize,
     message: &'a str,
     tables: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -96,6 +109,18 @@ pub fn render(report: &Report) -> String {
                 service: f.service.as_deref(),
                 table: f.table.as_deref(),
                 field: f.field.as_deref(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| JsonRelated {
+                        path: &r.location.path,
+                        line: r.location.start.line,
+                        column: r.location.start.column,
+                        end_line: r.location.end.line,
+                        end_column: r.location.end.column,
+                        message: &r.message,
+                    })
+                    .collect(),
                 fingerprint: &f.fingerprint,
             })
             .collect(),

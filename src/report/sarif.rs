@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use crate::check::Report;
 use crate::diagnostic::Severity;
 use crate::rules;
+use crate::source::LineCol;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -61,7 +62,15 @@ pub fn render(report: &Report) -> String {
                 message.push_str("\nhelp: ");
                 message.push_str(help);
             }
-            json!({
+            let region = |start: &LineCol, end: &LineCol| {
+                json!({
+                    "startLine": start.line,
+                    "startColumn": start.column,
+                    "endLine": end.line,
+                    "endColumn": end.column,
+                })
+            };
+            let mut result = json!({
                 "ruleId": f.rule.code,
                 "ruleIndex": index,
                 "level": level(f.severity),
@@ -69,16 +78,30 @@ pub fn render(report: &Report) -> String {
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri(&f.path), "uriBaseId": "%SRCROOT%" },
-                        "region": {
-                            "startLine": f.start.line,
-                            "startColumn": f.start.column,
-                            "endLine": f.end.line,
-                            "endColumn": f.end.column,
-                        }
+                        "region": region(&f.start, &f.end),
                     }
                 }],
                 "partialFingerprints": { "authguard/v1": f.fingerprint },
-            })
+            });
+            if !f.related.is_empty() {
+                let related: Vec<Value> = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        json!({
+                            "id": i + 1,
+                            "physicalLocation": {
+                                "artifactLocation": { "uri": uri(&r.location.path), "uriBaseId": "%SRCROOT%" },
+                                "region": region(&r.location.start, &r.location.end),
+                            },
+                            "message": { "text": r.message },
+                        })
+                    })
+                    .collect();
+                result["relatedLocations"] = json!(related);
+            }
+            result
         })
         .collect();
     let log = json!({

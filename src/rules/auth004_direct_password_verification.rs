@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
-use crate::rules::{callee_shown, violation, FileContext};
+use crate::rules::{callee_shown, violation, FileContext, VersionCopies};
 
 crate::declare_rule! {
     /// ## What it does
@@ -9,6 +9,13 @@ crate::declare_rule! {
     /// `verify_password`, passlib `.verify`, werkzeug `check_password_hash`, a
     /// local `verify_password` helper, …) or a read of a password field of the
     /// mirror.
+    ///
+    /// Copying rows between two versions of the mirror in a rebuild
+    /// (`INSERT INTO userbase_new SELECT … password_hash … FROM userbase`)
+    /// verifies nothing and is not reported: the field's declaration is
+    /// (AUTH001). Two tables are versions of one when the file renames one to
+    /// the other, or their names differ by a version affix (`_new`, `_old`,
+    /// `_tmp`, `_backup`, `_v2`, `new_`, `old_`, `tmp_`, `__temp__`, …).
     ///
     /// ## Why is this bad?
     /// Only the auth service knows the password hash, the lock-out state and the
@@ -43,6 +50,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         return;
     }
     let policy = ctx.policy;
+    let copies = VersionCopies::of(facts);
     for fact in facts {
         if let FactKind::Call { callee, resolved, language } = &fact.kind {
             if ctx.calls(callee, *resolved, &policy.functions(*language).password_verifiers) {
@@ -57,7 +65,10 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
             continue;
         }
         let FactKind::FieldRead { table, field } = &fact.kind else { continue };
-        if !policy.is_mirror(&table.norm) || !policy.password_fields.matches(&field.norm) {
+        if !policy.is_mirror(&table.norm)
+            || !policy.password_fields.matches(&field.norm)
+            || copies.reads(fact, &table.norm)
+        {
             continue;
         }
         let mut v = violation(

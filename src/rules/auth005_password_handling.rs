@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind, Name};
-use crate::rules::{callee_shown, violation, FileContext};
+use crate::rules::{callee_shown, violation, FileContext, VersionCopies};
 
 crate::declare_rule! {
     /// ## What it does
@@ -10,6 +10,13 @@ crate::declare_rule! {
     /// of any model or row. Handing a password to the auth service client,
     /// request schemas with a `password` field, and the database's own
     /// connection password are fine.
+    ///
+    /// So is copying rows between two versions of one table in a rebuild
+    /// (`INSERT INTO users_new SELECT … password_hash … FROM users`): no
+    /// password is stored that the table did not hold, and the column's
+    /// declaration is what is judged (AUTH001 on the mirror). Versions are
+    /// told as AUTH004 tells them; a copy from another table (`INSERT INTO
+    /// userbase (password_hash) SELECT password_hash FROM users`) is reported.
     ///
     /// ## Why is this bad?
     /// A password hashed in the main backend is a password the main backend has
@@ -41,6 +48,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         return;
     }
     let policy = ctx.policy;
+    let copies = VersionCopies::of(facts);
     let fire = |out: &mut Vec<Violation>, fact: &Fact, table: &Name, field: &Name| {
         let mut v = violation(
             &RULE,
@@ -68,10 +76,12 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
                     "hand the password to the auth service client and keep no copy of it or its hash".to_string(),
                 ));
             }
-            FactKind::FieldWrite { table, field, .. } if policy.password_fields.matches(&field.norm) => {
+            FactKind::FieldWrite { table, field, upsert }
+                if policy.password_fields.matches(&field.norm) && !(*upsert && copies.writes(fact, &table.norm)) =>
+            {
                 fire(out, fact, table, field);
             }
-            FactKind::RowInsert { table, columns } => {
+            FactKind::RowInsert { table, columns } if !copies.writes(fact, &table.norm) => {
                 for column in columns.iter().filter(|c| policy.password_fields.matches(&c.norm)) {
                     fire(out, fact, table, column);
                 }

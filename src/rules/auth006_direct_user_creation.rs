@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
-use crate::rules::{violation, FileContext};
+use crate::rules::{violation, FileContext, VersionCopies};
 
 crate::declare_rule! {
     /// ## What it does
@@ -8,6 +8,11 @@ crate::declare_rule! {
     /// `INSERT`, an ORM constructor added to a session, Diesel `insert_into`, a
     /// SeaORM insert, an Alembic `bulk_insert`. A write that creates a row is
     /// reported here, not also as `AUTH003`.
+    ///
+    /// Copying the mirror's rows from another version of it in a rebuild
+    /// (`INSERT INTO userbase SELECT … FROM userbase_old`, after renaming the
+    /// old table away) creates no user and is not reported; versions are told
+    /// as AUTH004 tells them.
     ///
     /// ## Why is this bad?
     /// A user exists when the auth service says so. A mirror row created
@@ -38,9 +43,10 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     if !ctx.in_backend() || ctx.sync {
         return;
     }
+    let copies = VersionCopies::of(facts);
     for fact in facts {
         let FactKind::RowInsert { table, .. } = &fact.kind else { continue };
-        if !ctx.policy.is_mirror(&table.norm) {
+        if !ctx.policy.is_mirror(&table.norm) || copies.writes(fact, &table.norm) {
             continue;
         }
         let mut v = violation(

@@ -70,9 +70,16 @@ impl FileContext<'_> {
         call_listed(callee, resolved, entries, &self.imports)
     }
 
-    /// The name of the mirror's source table (`users` by default).
-    pub fn mirror_source(&self) -> &str {
-        self.policy.mirror.as_ref().map_or("users", |m| m.source.as_str())
+    /// The mirror's source tables as help text names them: "`users`", or
+    /// "`users` or `staff`" for a policy that mirrors several.
+    pub fn mirror_source(&self) -> String {
+        let sources = self.policy.mirror.as_ref().map_or(&[][..], |m| m.sources.as_slice());
+        let quoted: Vec<String> = sources.iter().map(|s| format!("`{s}`")).collect();
+        match quoted.as_slice() {
+            [] => "`users`".to_string(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        }
     }
 }
 
@@ -136,6 +143,81 @@ pub fn with_instructions(help: String, instructions: Option<&str>) -> String {
         Some(extra) => format!("{help}\n{extra}"),
         None => help,
     }
+}
+
+/// The statements of a file that copy rows between two versions of one
+/// table (a rebuild: `INSERT INTO users_new SELECT … FROM users`): no user
+/// is created, no password read or stored, that the tables' declarations do
+/// not already show. Two tables are versions of one when the file renames
+/// one to the other (before or after the copy), or when their names differ
+/// only by a version affix ([`version_base`]).
+pub struct VersionCopies {
+    /// `(into, from)` of each such copy, by statement start (indexed: a
+    /// generated file may hold thousands of statements).
+    copies: std::collections::HashMap<usize, Vec<(String, String)>>,
+}
+
+impl VersionCopies {
+    /// The version copies among a file's facts.
+    pub fn of(facts: &[Fact]) -> Self {
+        use crate::facts::{FactKind, TableAction};
+        let renames: std::collections::HashSet<(&str, &str)> = facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::TableSchema { table, action: TableAction::Rename { to } } => {
+                    Some((table.norm.as_str(), to.norm.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut copies: std::collections::HashMap<usize, Vec<(String, String)>> = Default::default();
+        for f in facts {
+            let FactKind::RowCopy { into, from } = &f.kind else { continue };
+            let (into, from) = (into.norm.as_str(), from.norm.as_str());
+            let renamed = renames.contains(&(into, from)) || renames.contains(&(from, into));
+            if into != from && (renamed || version_base(into) == version_base(from)) {
+                copies.entry(f.statement_start).or_default().push((into.to_string(), from.to_string()));
+            }
+        }
+        VersionCopies { copies }
+    }
+
+    /// Whether `fact` writes `table` in a version copy.
+    pub fn writes(&self, fact: &Fact, table: &str) -> bool {
+        self.copies.get(&fact.statement_start).is_some_and(|c| c.iter().any(|(into, _)| into == table))
+    }
+
+    /// Whether `fact` reads `table` in a version copy.
+    pub fn reads(&self, fact: &Fact, table: &str) -> bool {
+        self.copies.get(&fact.statement_start).is_some_and(|c| c.iter().any(|(_, from)| from == table))
+    }
+}
+
+/// A table's name without the affix that marks a version of it during a
+/// rebuild: `users_new`, `users_old`, `users_tmp`, `users_backup`,
+/// `users_v2`, `new_users`, `old_users`, `tmp_users`, `__temp__users`
+/// (SQLAlchemy-style batch copies), `_alembic_tmp_users` and `new__users`
+/// (Django's SQLite rebuilds) are all `users`.
+pub fn version_base(table: &str) -> &str {
+    const PREFIXES: [&str; 8] = ["_alembic_tmp_", "__temp__", "new__", "new_", "old_", "tmp_", "temp_", "backup_"];
+    const SUFFIXES: [&str; 8] = ["_new", "_old", "_tmp", "_temp", "_backup", "_bak", "_copy", "__temp__"];
+    for p in PREFIXES {
+        if let Some(rest) = table.strip_prefix(p).filter(|r| !r.is_empty()) {
+            return rest;
+        }
+    }
+    for s in SUFFIXES {
+        if let Some(rest) = table.strip_suffix(s).filter(|r| !r.is_empty()) {
+            return rest;
+        }
+    }
+    // `_v2`, `_v10`: a version number.
+    if let Some((rest, v)) = table.rsplit_once("_v") {
+        if !rest.is_empty() && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            return rest;
+        }
+    }
+    table
 }
 
 /// A rule's check: reads the facts, pushes violations.
@@ -219,12 +301,27 @@ pub fn violation(rule: &'static RuleMeta, fact: &Fact, message: String, help: St
         help: Some(help),
         table: None,
         field: None,
+        related: Vec::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::call_listed;
+    use super::{call_listed, version_base};
+
+    #[test]
+    fn version_affixes_come_off_once() {
+        for t in ["users_new", "users_old", "users_tmp", "users_backup", "users_v2", "users_v10", "new_users"] {
+            assert_eq!(version_base(t), "users", "{t}");
+        }
+        for t in ["old_users", "tmp_users", "__temp__users", "_alembic_tmp_users", "new__users", "users"] {
+            assert_eq!(version_base(t), "users", "{t}");
+        }
+        // Other names keep theirs: `userbase` is not a version of `users`.
+        for t in ["userbase", "users_v", "users_vx", "_new", "new_", "renewals", "user_news"] {
+            assert_eq!(version_base(t), t, "{t}");
+        }
+    }
 
     fn entries() -> Vec<String> {
         [

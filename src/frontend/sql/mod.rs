@@ -689,6 +689,10 @@ impl<'a, 'p> Lowerer<'a, 'p> {
                         targets.insert(table.span);
                         let columns = ins.columns.iter().filter_map(|c| self.table_name(c)).collect();
                         self.insert(table.clone(), columns);
+                        if let Some(from) = ins.source.as_deref().and_then(|q| self.single_source(q)) {
+                            let span = from.span;
+                            self.push(FactKind::RowCopy { into: table.clone(), from }, span);
+                        }
                         self.upsert_writes(&table, ins.on.as_ref());
                     }
                 }
@@ -836,6 +840,18 @@ impl<'a, 'p> Lowerer<'a, 'p> {
             }
             _ => {}
         }
+    }
+
+    /// The one table a plain `SELECT … FROM t [WHERE …]` reads: no join, no
+    /// set operation, no `WITH` (whose names are no tables).
+    fn single_source(&self, query: &Query) -> Option<Name> {
+        let SetExpr::Select(select) = query.body.as_ref() else { return None };
+        let [twj] = select.from.as_slice() else { return None };
+        if query.with.is_some() || !twj.joins.is_empty() {
+            return None;
+        }
+        let TableFactor::Table { name, args: None, .. } = &twj.relation else { return None };
+        self.table_name(name).filter(|t| !self.ctes.contains(&t.norm))
     }
 
     /// The column names a query's projection produces, when they are plain.
@@ -1253,7 +1269,7 @@ mod tests {
         facts
             .facts
             .iter()
-            .filter(|f| !matches!(f.kind, FactKind::FieldRead { .. }))
+            .filter(|f| !matches!(f.kind, FactKind::FieldRead { .. } | FactKind::RowCopy { .. }))
             .map(|f| {
                 let text = &sql[f.span.start..f.span.end];
                 match &f.kind {
@@ -1346,6 +1362,37 @@ mod tests {
                 "access staging Read @staging",
             ]
         );
+    }
+
+    #[test]
+    fn inserts_from_one_table_are_copies() {
+        let copies = |sql: &str| -> Vec<String> {
+            lower(sql, SqlDialect::Postgres)
+                .facts
+                .iter()
+                .filter_map(|f| match &f.kind {
+                    FactKind::RowCopy { into, from } => {
+                        Some(format!("{} <- {} @{}", into.norm, from.norm, &sql[f.span.start..f.span.end]))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            copies("INSERT INTO users_new (id, pw) SELECT id, pw FROM public.Users WHERE id > 0"),
+            vec!["users_new <- users @Users"]
+        );
+        assert_eq!(copies("INSERT INTO t2 SELECT * FROM t1"), vec!["t2 <- t1 @t1"]);
+        // Joins, unions, CTEs and VALUES read no single table.
+        for sql in [
+            "INSERT INTO t2 SELECT a.id FROM t1 a JOIN t3 b ON a.id = b.id",
+            "INSERT INTO t2 SELECT id FROM t1 UNION SELECT id FROM t3",
+            "WITH x AS (SELECT id FROM t1) INSERT INTO t2 SELECT id FROM x",
+            "INSERT INTO t2 SELECT id FROM t1, t3",
+            "INSERT INTO t2 (id) VALUES (1)",
+        ] {
+            assert_eq!(copies(sql), Vec::<String>::new(), "{sql}");
+        }
     }
 
     #[test]
