@@ -34,8 +34,9 @@ crate::declare_rule! {
     ///
     /// ## How to fix
     /// Fix the syntax error, or pick the right dialect in the policy
-    /// (`sql.dialect`). If the file is valid and authguard is wrong, suppress the
-    /// finding with a reason and report the parser bug.
+    /// (`sql.dialect`, or `sql.dialects` for the files of some paths). If
+    /// the file is valid and authguard is wrong, suppress the finding with a
+    /// reason and report the parser bug.
     "AUTH010", "unparsable-file", Error,
     "A file in scope cannot be read or parsed"
 }
@@ -54,7 +55,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
             None => message.clone(),
         };
         let help = help.clone().unwrap_or_else(|| {
-            "fix the file so it can be read (for SQL, check `sql.dialect` in the policy); authguard does not pass what it cannot read"
+            "fix the file so it can be read (for SQL, check its dialect: `sql.dialect` and `sql.dialects` in the policy); authguard does not pass what it cannot read"
                 .to_string()
         });
         out.push(violation(&RULE, fact, message, help));

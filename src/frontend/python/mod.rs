@@ -13,10 +13,11 @@
 //! A syntax error is one `Unparsable` fact at the first error; the parser
 //! recovers, so the rest of the file is still lowered.
 
+mod drivers;
 mod nesting;
 pub mod scope;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
@@ -82,9 +83,21 @@ fn lower_parsed(text: &str, dialect: SqlDialect) -> FileFacts {
     let Mod::Module(module) = parsed.syntax() else { return out };
     revision(&module.body, &mut out);
     let scope = Scope::of_module(&module.body);
+    // A file that imports one family of drivers writes its SQL for it.
+    let families: BTreeSet<SqlDialect> = scope.imported().filter_map(drivers::dialect_of_module).collect();
+    let file_dialect = match families.len() {
+        1 => families.into_iter().next(),
+        _ => None,
+    };
     let mut lowerer = Lowerer {
         text,
         dialect,
+        file_dialect,
+        call_dialect: None,
+        branch_dialect: None,
+        drivers: HashMap::new(),
+        dialect_vars: HashSet::new(),
+        conditions: HashMap::new(),
         out,
         scope,
         batch: HashMap::new(),
@@ -199,7 +212,20 @@ fn is_class_name(name: &str) -> bool {
 
 struct Lowerer<'t> {
     text: &'t str,
+    /// The policy's dialect for this file.
     dialect: SqlDialect,
+    /// The dialect of the one family of drivers the file imports, if one.
+    file_dialect: Option<SqlDialect>,
+    /// The dialect of the connection the call being lowered runs SQL on.
+    call_dialect: Option<SqlDialect>,
+    /// The dialect an enclosing `if` on the connection's dialect name chose.
+    branch_dialect: Option<SqlDialect>,
+    /// Variables holding a driver's connection, cursor, pool or engine.
+    drivers: HashMap<String, SqlDialect>,
+    /// Variables holding a connection's dialect name (`op.get_bind().dialect.name`).
+    dialect_vars: HashSet<String>,
+    /// Variables holding a test of the dialect name (`is_mysql = ... == "mysql"`).
+    conditions: HashMap<String, drivers::Branch>,
     out: FileFacts,
     scope: Scope,
     /// `with op.batch_alter_table("t") as batch_op:` aliases → table.
@@ -220,6 +246,108 @@ struct Lowerer<'t> {
 impl Lowerer<'_> {
     fn push(&mut self, kind: FactKind, span: Span) {
         self.out.push(kind, span, self.statement);
+    }
+
+    /// The dialect of SQL met now: the connection's the call runs it on,
+    /// else the dialect branch's it is under, else the file's, else the policy's.
+    fn sql_dialect(&self) -> SqlDialect {
+        self.call_dialect.or(self.branch_dialect).or(self.file_dialect).unwrap_or(self.dialect)
+    }
+
+    /// The dialect of the driver object an expression is: a variable that
+    /// holds one, a call into a driver module (`sqlite3.connect(..)`), an
+    /// engine made from a URL, or a method of one (`conn.cursor()`).
+    fn driver_of(&self, expr: &Expr) -> Option<SqlDialect> {
+        match expr {
+            Expr::Name(n) => self.drivers.get(n.id.as_str()).copied(),
+            Expr::Await(a) => self.driver_of(&a.value),
+            Expr::Attribute(a) => self.driver_of(&a.value),
+            Expr::Call(call) => {
+                if let Some(r) = self.scope.resolve(&call.func).filter(|r| r.known) {
+                    let tail = r.path.rsplit('.').next().unwrap_or(&r.path);
+                    if matches!(tail, "create_engine" | "create_async_engine" | "engine_from_config") {
+                        let url = call.arguments.args.first().and_then(|e| self.scope.string(e));
+                        return url.as_deref().and_then(drivers::dialect_of_url);
+                    }
+                    if let Some(d) = drivers::dialect_of_module(&r.path) {
+                        return Some(d);
+                    }
+                }
+                match call.func.as_ref() {
+                    Expr::Attribute(a) => self.driver_of(&a.value),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an expression holds the connection's dialect name.
+    fn names_dialect(&self, expr: &Expr) -> bool {
+        drivers::is_dialect_name(expr) || matches!(expr, Expr::Name(n) if self.dialect_vars.contains(n.id.as_str()))
+    }
+
+    /// What an `if` test says of the dialect: directly, or through a
+    /// variable that holds such a test.
+    fn branch_of(&self, test: &Expr) -> drivers::Branch {
+        if let Expr::Name(n) = test {
+            return self.conditions.get(n.id.as_str()).copied().unwrap_or_default();
+        }
+        if let Expr::UnaryOp(u) = test {
+            if let (ruff_python_ast::UnaryOp::Not, Expr::Name(n)) = (u.op, u.operand.as_ref()) {
+                let b = self.conditions.get(n.id.as_str()).copied().unwrap_or_default();
+                return drivers::Branch { then: b.otherwise, otherwise: b.then };
+            }
+        }
+        drivers::branch_of(test, &|e| self.names_dialect(e))
+    }
+
+    /// An `if` whose branches may each be for one dialect: each body is
+    /// lowered in the dialect its test chooses.
+    fn if_stmt(&mut self, s: &ruff_python_ast::StmtIf) {
+        self.visit_expr(&s.test);
+        let branch = self.branch_of(&s.test);
+        let outer = self.branch_dialect;
+        self.branch_dialect = branch.then.or(outer);
+        for stmt in &s.body {
+            self.visit_stmt(stmt);
+        }
+        // Only a lone `else` is the test's negation; after an `elif` it is not.
+        let lone_else = matches!(s.elif_else_clauses.as_slice(), [c] if c.test.is_none());
+        for clause in &s.elif_else_clauses {
+            self.branch_dialect = match &clause.test {
+                Some(test) => {
+                    self.branch_dialect = outer;
+                    self.visit_expr(test);
+                    self.branch_of(test).then.or(outer)
+                }
+                None if lone_else => branch.otherwise.or(outer),
+                None => outer,
+            };
+            for stmt in &clause.body {
+                self.visit_stmt(stmt);
+            }
+        }
+        self.branch_dialect = outer;
+    }
+
+    /// What an assignment to a plain variable tells of drivers and dialects.
+    fn bind_dialect(&mut self, target: &str, value: &Expr) {
+        match self.driver_of(value) {
+            Some(d) => self.drivers.insert(target.to_string(), d),
+            None => self.drivers.remove(target),
+        };
+        if self.names_dialect(value) {
+            self.dialect_vars.insert(target.to_string());
+        } else {
+            self.dialect_vars.remove(target);
+        }
+        let branch = drivers::branch_of(value, &|e| self.names_dialect(e));
+        if branch == drivers::Branch::default() {
+            self.conditions.remove(target);
+        } else {
+            self.conditions.insert(target.to_string(), branch);
+        }
     }
 
     /// A name given as a string literal (or a constant holding one), with
@@ -389,7 +517,7 @@ impl Lowerer<'_> {
         if let Expr::Name(n) = expr {
             // A module-level constant holding the SQL: judged, pointing at the use.
             if let Some(sql) = self.scope.constants.get(n.id.as_str()).cloned() {
-                let mut facts = sql::lower(&sql, self.dialect);
+                let mut facts = sql::lower(&sql, self.sql_dialect());
                 facts.comments.clear();
                 facts.collapse_to(span(expr.range()));
                 self.adopt(facts);
@@ -400,7 +528,7 @@ impl Lowerer<'_> {
             // SQL assembled at run time is judged on its constant parts and
             // is never AUTH010: a value spliced in may be what makes it parse.
             if let Some(sql) = self.assembled(expr) {
-                let mut facts = sql::lower(&sql, self.dialect);
+                let mut facts = sql::lower(&sql, self.sql_dialect());
                 facts.facts.retain(|f| !matches!(f.kind, FactKind::Unparsable { .. }));
                 facts.comments.clear();
                 facts.collapse_to(span(expr.range()));
@@ -409,7 +537,7 @@ impl Lowerer<'_> {
             return;
         };
         let sql = lit.value.to_str();
-        let mut facts = sql::lower(sql, self.dialect);
+        let mut facts = sql::lower(sql, self.sql_dialect());
         match self.exact_content_start(lit) {
             Some(start) => facts.shift(start),
             // Escapes or implicit concatenation: offsets inside the value do
@@ -724,8 +852,16 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
                 self.statement = saved;
                 return;
             }
+            Stmt::If(s) => {
+                self.if_stmt(s);
+                self.statement = saved;
+                return;
+            }
             Stmt::With(w) => {
                 for item in &w.items {
+                    if let Some(Expr::Name(alias)) = item.optional_vars.as_deref() {
+                        self.bind_dialect(alias.id.as_str(), &item.context_expr);
+                    }
                     if let (Expr::Call(call), Some(Expr::Name(alias))) =
                         (&item.context_expr, item.optional_vars.as_deref())
                     {
@@ -747,6 +883,7 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
                     }
                 }
                 if let [Expr::Name(target)] = a.targets.as_slice() {
+                    self.bind_dialect(target.id.as_str(), &a.value);
                     match self.type_of(&a.value) {
                         Some(t) => self.types.insert(target.id.to_string(), t),
                         None => self.types.remove(target.id.as_str()),
@@ -779,6 +916,8 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
                 // Names bound inside a function are its own.
                 let outer = self.scope.enter_function();
                 let outer_types = std::mem::take(&mut self.types);
+                // A function sees the module's drivers; its own end with it.
+                let outer_dialects = (self.drivers.clone(), self.dialect_vars.clone(), self.conditions.clone());
                 if let (Some(class), Some(first)) = (&self.current_class, f.parameters.args.first()) {
                     self.types.insert(first.parameter.name.id.to_string(), Typed { class: class.clone(), ctor: None });
                 }
@@ -792,6 +931,7 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
                 }
                 walk_stmt(self, stmt);
                 self.types = outer_types;
+                (self.drivers, self.dialect_vars, self.conditions) = outer_dialects;
                 self.scope.leave_function(outer);
                 self.statement = saved;
                 return;
@@ -804,7 +944,15 @@ impl<'a> Visitor<'a> for Lowerer<'_> {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         match expr {
-            Expr::Call(call) => self.call(call),
+            Expr::Call(call) => {
+                // `conn.execute(..)` on a driver's connection: its dialect.
+                let outer = self.call_dialect;
+                if let Expr::Attribute(a) = call.func.as_ref() {
+                    self.call_dialect = self.driver_of(&a.value).or(outer);
+                }
+                self.call(call);
+                self.call_dialect = outer;
+            }
             // `user.hashed_password` read from a model instance.
             Expr::Attribute(a) => {
                 if let Expr::Name(obj) = a.value.as_ref() {

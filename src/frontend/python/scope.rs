@@ -203,6 +203,11 @@ impl Scope {
         }
     }
 
+    /// The dotted paths the file imports (`sqlite3`, `mysql.connector`).
+    pub fn imported(&self) -> impl Iterator<Item = &str> {
+        self.imports.values().map(String::as_str)
+    }
+
     /// The string a name or literal stands for (`"userbase"`, or a constant holding it).
     pub fn string(&self, expr: &Expr) -> Option<String> {
         match expr {
