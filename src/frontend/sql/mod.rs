@@ -192,7 +192,11 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
         }
         let parsed = parser.parse_statement();
         let complete = matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF);
+        // `EXECUTE 'sql'` and `EXECUTE format(…)` parse as a call, but run
+        // SQL this file shows: recovery reads that SQL.
+        let dynamic = words.first().is_some_and(|w| w == "EXECUTE");
         let error = match parsed {
+            Ok(_) if dynamic => Some((None, None)),
             Ok(stmt) if complete => {
                 Lowerer::new(&pos, &mut out, start).statement(&stmt);
                 // Inline COPY data runs to a `\\.` line; without one the rest

@@ -73,13 +73,14 @@ impl Recovery<'_, '_, '_> {
         let head: Vec<String> = (0..4).map_while(|k| sig.keyword(k)).collect();
         let head: Vec<&str> = head.iter().map(String::as_str).collect();
         match head.as_slice() {
-            ["DROP", "OWNED", ..] | ["REASSIGN", "OWNED", ..] | ["DEALLOCATE", ..] | ["EXECUTE", ..] => Outcome::Read,
+            ["DROP", "OWNED", ..] | ["REASSIGN", "OWNED", ..] | ["DEALLOCATE", ..] => Outcome::Read,
             ["DROP" | "ALTER", "STATISTICS", ..] | ["ALTER", "DEFAULT", "PRIVILEGES", ..] => Outcome::Read,
             ["CREATE", ..] if sig.index_head().is_some() => self.create_index(&sig, start, out),
             ["ALTER", "TABLE", ..] => self.alter_table(&sig, start, out),
             ["CREATE", ..] if sig.table_head().is_some() => self.create_table(&sig, start, out),
             ["CREATE", "MATERIALIZED", "VIEW", ..] => self.materialized_view(&sig, start, out),
             ["PREPARE", ..] => self.prepare(&sig, start, out),
+            ["EXECUTE", ..] => self.execute(&sig, start, out),
             _ => Outcome::Unread { tables: sig.tables(self.pos, start), reason: None },
         }
     }
@@ -309,14 +310,79 @@ impl Recovery<'_, '_, '_> {
             }
             _ => Vec::new(),
         };
-        if literals.is_empty() {
-            let reason = "dynamic SQL: `PREPARE` runs text this file does not show, so what it does cannot be judged";
-            return Outcome::Unread { tables: Vec::new(), reason: Some(reason.to_string()) };
+        self.dynamic(&literals, "PREPARE", Vec::new(), start, out)
+    }
+
+    /// `EXECUTE 'sql'` and PostgreSQL's `EXECUTE format('… %I …', args)`:
+    /// the literal is read as SQL, its format specifiers masked by names of
+    /// the same length; the string arguments that fill them may be tables,
+    /// so they are judged as tables that could not be read. `EXECUTE name`
+    /// runs a prepared statement, judged where it was prepared.
+    fn execute(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let literal_at = |k: usize| match sig.token(k) {
+            Some(Token::SingleQuotedString(text)) => {
+                let t = &sig.tokens[sig.raw(k)];
+                Some(Literal { text: text.clone(), offset: (self.pos)(t.span.start) + 1 })
+            }
+            _ => None,
+        };
+        if let Some(lit) = literal_at(1) {
+            return self.dynamic(&[lit], "EXECUTE", Vec::new(), start, out);
         }
-        let mut unread = Vec::new();
-        let mut any_table = false;
+        let is_format = sig.keyword(1).as_deref() == Some("FORMAT") && sig.token(2) == Some(&Token::LParen);
+        let Some(lit) = is_format.then(|| literal_at(3)).flatten() else { return Outcome::Read };
+        let masked = Literal { text: mask_format_specifiers(&lit.text), offset: lit.offset };
+        let filled = masked.text != lit.text;
+        let close = sig.matching_paren(2).unwrap_or(sig.len());
+        // The arguments that are string literals fill the specifiers.
+        let arguments: Vec<Name> = (4..close)
+            .filter_map(|k| match sig.token(k) {
+                Some(Token::SingleQuotedString(v)) if filled => {
+                    let t = &sig.tokens[sig.raw(k)];
+                    let span = Span::new((self.pos)(t.span.start), (self.pos)(t.span.end));
+                    Some(Name::new(v.rsplit('.').next().unwrap_or(v), span))
+                }
+                _ => None,
+            })
+            .collect();
+        // A specifier filled from a value the file does not show, where a
+        // table stands: the statement could touch any table.
+        let specifiers = lit.text.matches('%').count() - 2 * lit.text.matches("%%").count();
+        if arguments.len() < specifiers {
+            let probe = super::lower(&masked.text, self.sql_dialect);
+            let masked_table = probe.facts.iter().any(|f| match &f.kind {
+                FactKind::TableSchema { table, .. } | FactKind::TableAccess { table, .. } => {
+                    table.norm.bytes().all(|b| b == b'_')
+                }
+                _ => false,
+            });
+            if masked_table {
+                let reason = "dynamic SQL: `EXECUTE format(…)` takes its table from a value this file does not show";
+                return Outcome::Unread { tables: Vec::new(), reason: Some(reason.to_string()) };
+            }
+        }
+        self.dynamic(&[masked], "EXECUTE", arguments, start, out)
+    }
+
+    /// Read the SQL of dynamic statement `verb` from `literals`; `extra` are
+    /// names filled in at run time that may be tables.
+    fn dynamic(
+        &self,
+        literals: &[Literal],
+        verb: &str,
+        extra: Vec<Name>,
+        start: usize,
+        out: &mut FileFacts,
+    ) -> Outcome {
+        if literals.is_empty() {
+            let reason =
+                format!("dynamic SQL: `{verb}` runs text this file does not show, so what it does cannot be judged");
+            return Outcome::Unread { tables: Vec::new(), reason: Some(reason) };
+        }
+        let mut unread = extra;
+        let mut any_table = !unread.is_empty();
         let mut first_error = None;
-        for lit in &literals {
+        for lit in literals {
             let mut facts = super::lower(&lit.text, self.sql_dialect);
             facts.shift(lit.offset);
             for f in facts.facts {
@@ -336,17 +402,40 @@ impl Recovery<'_, '_, '_> {
             }
         }
         if !any_table {
-            let reason = "dynamic SQL: the text `PREPARE` runs names no table that can be identified";
-            return Outcome::Unread { tables: Vec::new(), reason: Some(reason.to_string()) };
+            let reason = format!("dynamic SQL: the text `{verb}` runs names no table that can be identified");
+            return Outcome::Unread { tables: Vec::new(), reason: Some(reason) };
         }
         match finish(unread) {
             Outcome::Unread { tables, .. } => {
-                let why = first_error.unwrap_or_default();
-                Outcome::Unread { tables, reason: Some(format!("dynamic SQL run by `PREPARE`: {why}")) }
+                let why = first_error.unwrap_or_else(|| "its tables are filled in at run time".to_string());
+                Outcome::Unread { tables, reason: Some(format!("dynamic SQL run by `{verb}`: {why}")) }
             }
             read => read,
         }
     }
+}
+
+/// `format()`'s specifiers (`%I`, `%s`, `%L`, `%1$I`, `%%`) masked by
+/// underscores, so the template reads as SQL with every offset kept.
+fn mask_format_specifiers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = String::from("_");
+        while let Some(&(_, d)) = chars.peek() {
+            chars.next();
+            spec.push('_');
+            if !(d.is_ascii_digit() || d == '$' || d == '-') {
+                break;
+            }
+        }
+        out.push_str(&spec);
+    }
+    out
 }
 
 fn finish(unread: Vec<Name>) -> Outcome {
@@ -759,6 +848,7 @@ mod tests {
     fn statements_that_touch_no_table_are_dropped() {
         assert!(pg("DROP OWNED BY r; DROP STATISTICS s; REASSIGN OWNED BY a TO b;").is_empty());
         assert!(facts("EXECUTE s; DEALLOCATE PREPARE s;", SqlDialect::Mysql).is_empty());
+        assert!(facts("EXECUTE s USING @a, @b;", SqlDialect::Mysql).is_empty());
     }
 
     #[test]
@@ -779,6 +869,24 @@ mod tests {
         assert_eq!(facts("PREPARE p FROM @nowhere;", SqlDialect::Mysql), ["unread []"]);
         let built = "SET @s = CONCAT('ALTER TABLE t ADD ', @col);\nPREPARE p FROM @s;\n";
         assert_eq!(facts(built, SqlDialect::Mysql), ["unread [t]"]);
+    }
+
+    #[test]
+    fn executed_format_strings_are_judged_on_what_the_file_shows() {
+        // A literal is read as SQL, with the file's spans.
+        assert_eq!(pg("EXECUTE 'ALTER TABLE t ADD COLUMN c int';"), ["table t @t", "column t.c Add @c"]);
+        // Specifiers filled by string literals: those may be tables.
+        assert_eq!(
+            pg("EXECUTE format('ALTER TABLE %I ADD COLUMN c int', 'userbase');"),
+            ["table __ @%I", "column __.c Add @c", "unread [userbase]"]
+        );
+        // A table from a value the file does not show: could be any.
+        assert_eq!(pg("EXECUTE format('ALTER TABLE %I ADD c int', name);"), ["unread []"]);
+        // Filled by values the file does not show, on a named table: read.
+        assert_eq!(
+            pg("EXECUTE format('UPDATE t SET c = %L', v);").iter().filter(|f| f.starts_with("unread")).count(),
+            0
+        );
     }
 
     #[test]
