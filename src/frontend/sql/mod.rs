@@ -472,7 +472,7 @@ fn expand_postfix_null_tests(tokens: &mut Vec<TokenWithSpan>) {
     for (i, t) in tokens.iter().enumerate() {
         let next = tokens[i + 1..].iter().find(|n| !matches!(n.token, Token::Whitespace(_)));
         let postfix = is_test(&t.token)
-            && prev_significant.as_ref().is_some_and(ends_operand)
+            && prev_significant.as_ref().is_some_and(|p| ends_operand(p) || is_column_like_keyword(p))
             && next.is_none_or(|n| n.token != Token::LParen);
         if postfix {
             let not = matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("notnull"));
@@ -493,6 +493,18 @@ fn expand_postfix_null_tests(tokens: &mut Vec<TokenWithSpan>) {
         }
     }
     *tokens = out;
+}
+
+/// A keyword that often names a column (`name`, `type`, `key`, `value`):
+/// before `ISNULL` it is an operand, unless it is one of the words that
+/// start or join conditions.
+fn is_column_like_keyword(t: &Token) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none() && !matches!(
+        w.keyword,
+        Keyword::AND | Keyword::OR | Keyword::NOT | Keyword::WHERE | Keyword::WHEN | Keyword::THEN | Keyword::ELSE
+            | Keyword::ON | Keyword::HAVING | Keyword::SELECT | Keyword::SET | Keyword::IS | Keyword::CASE
+            | Keyword::RETURN | Keyword::BY | Keyword::IF
+    ))
 }
 
 /// Operators allowed in one statement; see [`operator_counts`].

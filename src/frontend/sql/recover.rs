@@ -80,6 +80,8 @@ impl Recovery<'_, '_, '_> {
             ["CREATE", ..] if sig.table_head().is_some() => self.create_table(&sig, start, out),
             ["CREATE", "MATERIALIZED", "VIEW", ..] => self.materialized_view(&sig, start, out),
             ["PREPARE", ..] => self.prepare(&sig, start, out),
+            ["COMMENT", "ON", ..] => self.comment(&sig, start, out),
+            ["CREATE", ..] if sig.trigger_head().is_some() => self.create_trigger(&sig, start, out),
             ["EXECUTE", ..] => self.execute(&sig, start, out),
             _ => Outcome::Unread { tables: sig.tables(self.pos, start), reason: None },
         }
@@ -311,6 +313,51 @@ impl Recovery<'_, '_, '_> {
             _ => Vec::new(),
         };
         self.dynamic(&literals, "PREPARE", Vec::new(), start, out)
+    }
+
+    /// `COMMENT ON … IS $$text$$`: PostgreSQL takes a dollar-quoted string
+    /// wherever a string literal stands; the parser does not here.
+    fn comment(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let tokens: Vec<TokenWithSpan> = sig
+            .tokens
+            .iter()
+            .map(|t| match &t.token {
+                Token::DollarQuotedString(d) => {
+                    TokenWithSpan { token: Token::SingleQuotedString(d.value.clone()), span: t.span }
+                }
+                _ => t.clone(),
+            })
+            .collect();
+        match parse_and_lower(tokens, self.dialect, self.pos, out, start) {
+            Ok(()) => Outcome::Read,
+            Err(()) => Outcome::Unread { tables: sig.tables(self.pos, start), reason: None },
+        }
+    }
+
+    /// `CREATE [TEMP] TRIGGER [IF NOT EXISTS] name … ON t … [BEGIN body END]`:
+    /// the trigger alters `t`; a body's statements (split at their
+    /// semicolons, so only the first stands here) are read as statements.
+    fn create_trigger(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let from = sig.trigger_head().unwrap_or(0);
+        let on = (from..sig.len()).find(|&k| sig.keyword(k).as_deref() == Some("ON"));
+        let Some((table, _)) = on.and_then(|k| sig.object_name(k + 1, self.pos, start)) else {
+            return Outcome::Unread { tables: sig.tables(self.pos, start), reason: None };
+        };
+        let span = table.span;
+        out.push(FactKind::TableSchema { table, action: TableAction::Alter }, span, start);
+        let Some(begin) = (from..sig.len()).find(|&k| sig.keyword(k).as_deref() == Some("BEGIN")) else {
+            return Outcome::Read;
+        };
+        if begin + 1 >= sig.len() {
+            return Outcome::Read;
+        }
+        let body = sig.tokens[sig.raw(begin + 1)..].to_vec();
+        match parse_and_lower(body, self.dialect, self.pos, out, start) {
+            Ok(()) => Outcome::Read,
+            Err(()) => {
+                Outcome::Unread { tables: sig.slice_tables(begin + 1, sig.len(), self.pos, start), reason: None }
+            }
+        }
     }
 
     /// `EXECUTE 'sql'` and PostgreSQL's `EXECUTE format('… %I …', args)`:
@@ -606,6 +653,18 @@ impl<'t> Significant<'t> {
             .map(|k| k + 1)
     }
 
+    /// Where the name stands in `CREATE [OR REPLACE] [TEMP] [CONSTRAINT] TRIGGER`.
+    fn trigger_head(&self) -> Option<usize> {
+        (1..5.min(self.len()))
+            .find(|&k| self.keyword(k).as_deref() == Some("TRIGGER"))
+            .filter(|&k| {
+                (1..k).all(|j| {
+                    matches!(self.keyword(j).as_deref(), Some("OR" | "REPLACE" | "TEMP" | "TEMPORARY" | "CONSTRAINT"))
+                })
+            })
+            .map(|k| k + 1)
+    }
+
     /// Where the name stands in `CREATE [GLOBAL|LOCAL] [TEMP|TEMPORARY|UNLOGGED] TABLE`.
     fn table_head(&self) -> Option<usize> {
         (1..4.min(self.len()))
@@ -886,6 +945,21 @@ mod tests {
         assert_eq!(
             pg("EXECUTE format('UPDATE t SET c = %L', v);").iter().filter(|f| f.starts_with("unread")).count(),
             0
+        );
+    }
+
+    #[test]
+    fn dollar_quoted_comments_and_trigger_heads_are_read() {
+        assert_eq!(
+            pg("COMMENT ON COLUMN t.c IS $$the column$$;").iter().filter(|f| f.starts_with("unread")).count(),
+            0
+        );
+        assert_eq!(
+            facts(
+                "CREATE TRIGGER IF NOT EXISTS tr BEFORE INSERT ON t FOR EACH ROW BEGIN DELETE FROM u WHERE NOT EXISTS (SELECT 1);",
+                SqlDialect::Sqlite
+            ),
+            ["table t @t"]
         );
     }
 
