@@ -245,9 +245,25 @@ impl Recovery<'_, '_, '_> {
                 Element::Constraint => {}
                 // The columns `LIKE` copies are the new table's: judged
                 // against the new table alone.
+                // When the file created the source table, its columns are
+                // known: the new table declares them (at the source's name).
                 Element::Like => {
-                    unread.push(table.clone());
-                    like = sig.slice_tables(piece.start, piece.end, self.pos, start).into_iter().next();
+                    let source = sig.slice_tables(piece.start, piece.end, self.pos, start).into_iter().next();
+                    let copied = source.as_ref().map(|s| columns_declared(out, &s.norm)).unwrap_or_default();
+                    match source {
+                        Some(source) if !copied.is_empty() => {
+                            for column in copied {
+                                let column = Name { norm: column, span: source.span };
+                                let kind =
+                                    FactKind::ColumnSchema { table: table.clone(), column, action: ColumnAction::Add };
+                                scratch.push(kind, source.span, start);
+                            }
+                        }
+                        _ => {
+                            unread.push(table.clone());
+                            like = source;
+                        }
+                    }
                 }
                 // A column whose type or options the parser cannot read: its
                 // name is what the rules judge.
@@ -483,6 +499,38 @@ fn mask_format_specifiers(text: &str) -> String {
         out.push_str(&spec);
     }
     out
+}
+
+/// The columns `table` has after the statements of `out` so far: those
+/// added, less those dropped; renames followed. Empty when the file never
+/// created it.
+fn columns_declared(out: &FileFacts, table: &str) -> Vec<String> {
+    let mut created = false;
+    let mut columns: Vec<String> = Vec::new();
+    for f in &out.facts {
+        match &f.kind {
+            FactKind::TableSchema { table: t, action: TableAction::Create } if t.norm == table => {
+                created = true;
+                columns.clear();
+            }
+            FactKind::ColumnSchema { table: t, column, action } if t.norm == table => match action {
+                ColumnAction::Add | ColumnAction::Declare if !columns.contains(&column.norm) => {
+                    columns.push(column.norm.clone())
+                }
+                ColumnAction::Drop => columns.retain(|c| *c != column.norm),
+                ColumnAction::Rename { to } => {
+                    columns.iter_mut().filter(|c| **c == column.norm).for_each(|c| *c = to.norm.clone());
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    if created {
+        columns
+    } else {
+        Vec::new()
+    }
 }
 
 fn finish(unread: Vec<Name>) -> Outcome {
@@ -889,6 +937,19 @@ mod tests {
         assert_eq!(pg("FROBNICATE REFERENCES p (id) ON UPDATE CASCADE ON DELETE SET NULL;"), ["unread [p]"]);
         assert_eq!(pg("FROBNICATE EVERYTHING;"), ["unread []"]);
         assert_eq!(pg("CREATE TABLE t2 (LIKE t INCLUDING ALL);"), ["table t2 @t2", "unread [t2]"]);
+        // A source the file created: its columns are the new table's.
+        assert_eq!(
+            pg("CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b; CREATE TABLE t2 (LIKE t INCLUDING ALL);"),
+            [
+                "table t @t",
+                "column t.a Add @a",
+                "column t.b Add @b",
+                "table t @t",
+                "column t.b Drop @b",
+                "table t2 @t2",
+                "column t2.a Add @t"
+            ]
+        );
     }
 
     #[test]
