@@ -145,6 +145,7 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
     let sql_dialect = dialect;
     let dialect = dialect.parser_dialect();
     let mut variables: HashMap<String, Vec<recover::Literal>> = HashMap::new();
+    let budget = std::cell::Cell::new(recover::DYNAMIC_SQL_BUDGET);
     let mut tokens = take_token_buffer();
     tokens.reserve(sql.len() / 2 + 16);
     let token_error =
@@ -237,8 +238,13 @@ pub fn lower_indexed(sql: &str, lines: &LineIndex, dialect: SqlDialect) -> FileF
                     .take(last.saturating_sub(start_index))
                     .cloned()
                     .collect();
-                let recovery =
-                    recover::Recovery { dialect: dialect.as_ref(), sql_dialect, pos: &pos, variables: &variables };
+                let recovery = recover::Recovery {
+                    dialect: dialect.as_ref(),
+                    sql_dialect,
+                    pos: &pos,
+                    variables: &variables,
+                    budget: &budget,
+                };
                 if let recover::Outcome::Unread { tables, reason } = recovery.statement(&statement, start, &mut out) {
                     if let Some(stmt) = prefix {
                         Lowerer::new(&pos, &mut out, start).statement(&stmt);

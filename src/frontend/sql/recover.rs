@@ -53,7 +53,15 @@ pub(super) struct Recovery<'d, 'p, 'v> {
     pub pos: &'p dyn Fn(Location) -> usize,
     /// `SET @v = …` string literals seen so far in the file, for `PREPARE`.
     pub variables: &'v HashMap<String, Vec<Literal>>,
+    /// Bytes of dynamic SQL this file may still have read (see
+    /// [`DYNAMIC_SQL_BUDGET`]).
+    pub budget: &'v std::cell::Cell<usize>,
 }
+
+/// Bytes of dynamic SQL read per file: one variable holding a large text,
+/// run by many `PREPARE`s, must not make a file's time grow with their
+/// product. Past it, dynamic SQL is unread (AUTH010: it could touch anything).
+pub(super) const DYNAMIC_SQL_BUDGET: usize = 16 << 20;
 
 /// A string literal of the file: its text between the quotes and where
 /// that text starts.
@@ -442,6 +450,12 @@ impl Recovery<'_, '_, '_> {
                 format!("dynamic SQL: `{verb}` runs text this file does not show, so what it does cannot be judged");
             return Outcome::Unread { tables: Vec::new(), reason: Some(reason) };
         }
+        let size: usize = literals.iter().map(|l| l.text.len()).sum();
+        if size > self.budget.get() {
+            let reason = format!("dynamic SQL: more `{verb}` text than authguard reads in one file");
+            return Outcome::Unread { tables: Vec::new(), reason: Some(reason) };
+        }
+        self.budget.set(self.budget.get() - size);
         let mut unread = extra;
         let mut any_table = !unread.is_empty();
         let mut first_error = None;
@@ -501,13 +515,19 @@ fn mask_format_specifiers(text: &str) -> String {
     out
 }
 
+/// How many of the latest facts a `LIKE` looks back through for its source.
+const LIKE_WINDOW: usize = 4096;
+
 /// The columns `table` has after the statements of `out` so far: those
 /// added, less those dropped; renames followed. Empty when the file never
 /// created it.
 fn columns_declared(out: &FileFacts, table: &str) -> Vec<String> {
+    // Only the last facts are searched, so a file of many `LIKE`s stays
+    // linear; a source created further back is treated as unseen.
+    let window = &out.facts[out.facts.len().saturating_sub(LIKE_WINDOW)..];
     let mut created = false;
     let mut columns: Vec<String> = Vec::new();
-    for f in &out.facts {
+    for f in window {
         match &f.kind {
             FactKind::TableSchema { table: t, action: TableAction::Create } if t.norm == table => {
                 created = true;
@@ -1028,6 +1048,32 @@ mod tests {
     fn templated_names_keep_the_spans_of_the_file() {
         assert_eq!(pg("ALTER TABLE {{ .Schema }}.t ADD COLUMN c int;"), ["table t @t", "column t.c Add @c"]);
         assert_eq!(pg("CREATE TABLE ${schema}.t (c int);"), ["table t @t", "column t.c Add @c"]);
+    }
+
+    #[test]
+    fn dynamic_sql_read_per_file_is_bounded() {
+        let big = "SELECT 1 FROM t WHERE a = 1 ".repeat(20_000);
+        let mut sql = format!("SET @s = '{big}';\n");
+        sql.push_str(&"PREPARE p FROM @s;\n".repeat(200));
+        let start = std::time::Instant::now();
+        let out = lower(&sql, SqlDialect::Mysql);
+        assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+        // Once the budget is spent, what is left is unread and fails closed.
+        assert!(out.facts.iter().any(
+            |f| matches!(&f.kind, FactKind::Unparsable { message, .. } if message.contains("more `PREPARE` text"))
+        ));
+    }
+
+    #[test]
+    fn many_like_copies_stay_linear() {
+        let mut sql = String::from("CREATE TABLE s (a int, b int);\n");
+        for i in 0..20_000 {
+            sql.push_str(&format!("CREATE TABLE t{i} (LIKE s INCLUDING ALL);\n"));
+        }
+        let start = std::time::Instant::now();
+        let out = lower(&sql, SqlDialect::Postgres);
+        assert!(out.facts.len() > 20_000);
+        assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
     }
 
     #[test]
