@@ -268,16 +268,50 @@ def findings_of(report: dict) -> list[Finding]:
     return [Finding(f["path"], int(f["line"]), f["code"], f.get("message", "")) for f in report.get("findings", [])]
 
 
+def read_marker(text: str) -> tuple[str | None, list[str]]:
+    """The commit of a marker and the paths extracted; no paths means the whole tree.
+
+    prepare.sh writes the commit on the first line and, when it extracted only part of
+    the tree, the paths it extracted one a line after it.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None, []
+    return lines[0], lines[1:]
+
+
+def normal_path(path: str) -> str:
+    """A project path as prepare.sh records it: no leading ./, no surrounding /."""
+    return path.strip("/").removeprefix("./") or "."
+
+
+def covered(path: str, extracted: list[str]) -> bool:
+    """Whether a project path lies in what the marker says was extracted."""
+    if not extracted:
+        return True
+    want = normal_path(path)
+    for got in map(normal_path, extracted):
+        if got == "." or want == got or want.startswith(got + "/"):
+            return True
+    return False
+
+
 def evaluate(authguard: str, project: Project, repos: Path, exit_zero: bool) -> Row:
     tree = repos / project.tree_name
     if not tree.is_dir():
         raise HarnessError(f"{project.slug}: {tree} is missing (run bench/realworld/prepare.sh)")
     marker = tree / MARKER
-    have = marker.read_text().strip() if marker.is_file() else None
+    have, extracted = read_marker(marker.read_text()) if marker.is_file() else (None, [])
     if have != project.commit:
         raise HarnessError(
             f"{project.slug}: {tree} is at {have or 'an unknown commit (no marker)'}, "
             f"not {project.commit} (run bench/realworld/prepare.sh)"
+        )
+    lacking = [path for path in project.paths if not covered(path, extracted)]
+    if lacking:
+        raise HarnessError(
+            f"{project.slug}: {tree} was extracted without {', '.join(lacking)} "
+            f"(run bench/realworld/prepare.sh)"
         )
     expected = project.folder / "expected.tsv"
     annotations = parse_expected(expected.read_text(), str(expected))

@@ -114,5 +114,25 @@ class ParseTest(unittest.TestCase):
                 run.check_annotations_exist([Annotation("db/002.sql", 1, "AUTH001", "must", "x")], tree, "t")
 
 
+class MarkerTest(unittest.TestCase):
+    def test_one_line_marker_is_the_whole_tree(self):
+        commit, paths = run.read_marker("a" * 40 + "\n")
+        self.assertEqual((commit, paths), ("a" * 40, []))
+        self.assertTrue(run.covered("anything/below", paths))
+
+    def test_partial_marker_covers_its_paths_and_what_lies_under_them(self):
+        commit, paths = run.read_marker("b" * 40 + "\nsynapse/storage/schema\nsynapse/handlers/auth.py\n")
+        self.assertEqual(commit, "b" * 40)
+        self.assertTrue(run.covered("synapse/storage/schema", paths))
+        self.assertTrue(run.covered("./synapse/storage/schema/main/", paths))
+        self.assertTrue(run.covered("synapse/handlers/auth.py", paths))
+        self.assertFalse(run.covered("synapse/handlers/register.py", paths))
+        self.assertFalse(run.covered("synapse/storage/schema_old", paths))
+        self.assertFalse(run.covered(".", paths))
+
+    def test_empty_marker_names_no_commit(self):
+        self.assertEqual(run.read_marker(""), (None, []))
+
+
 if __name__ == "__main__":
     unittest.main()
