@@ -34,7 +34,6 @@ pub use dialect::SqlDialect;
 /// `CLUSTER`, …) nothing that could be judged is lost, so no `Unparsable`
 /// fact is made. Each entry is a sequence of leading keywords.
 const IGNORABLE: &[&[&str]] = &[
-    &["DO"],
     &["CLUSTER"],
     &["REINDEX"],
     &["VACUUM"],

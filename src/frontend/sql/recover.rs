@@ -88,6 +88,7 @@ impl Recovery<'_, '_, '_> {
             ["CREATE", ..] if sig.table_head().is_some() => self.create_table(&sig, start, out),
             ["CREATE", "MATERIALIZED", "VIEW", ..] => self.materialized_view(&sig, start, out),
             ["PREPARE", ..] => self.prepare(&sig, start, out),
+            ["DO", ..] => self.do_block(&sig, start, out),
             ["COMMENT", "ON", ..] => self.comment(&sig, start, out),
             ["CREATE", ..] if sig.trigger_head().is_some() => self.create_trigger(&sig, start, out),
             ["EXECUTE", ..] => self.execute(&sig, start, out),
@@ -339,6 +340,127 @@ impl Recovery<'_, '_, '_> {
         self.dynamic(&literals, "PREPARE", Vec::new(), start, out)
     }
 
+    /// PostgreSQL's `DO $$ … $$`: an anonymous PL/pgSQL block run as the
+    /// migration runs, so its statements are the migration's. The body is
+    /// tokenized and cut into statements at `;` and at the words that open
+    /// or close PL/pgSQL blocks and branches; control statements, variable
+    /// declarations and assignments are stepped over, `PERFORM` is read as
+    /// the `SELECT` it is, `EXECUTE` as dynamic SQL, and every other
+    /// statement as SQL. A body in another language cannot be read.
+    fn do_block(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let language =
+            (1..sig.len()).find(|&k| sig.keyword(k).as_deref() == Some("LANGUAGE")).and_then(|k| sig.keyword(k + 1));
+        if language.as_deref().is_some_and(|l| l != "PLPGSQL" && l != "SQL") {
+            let reason = "a DO block in another language than PL/pgSQL cannot be read";
+            return Outcome::Unread { tables: Vec::new(), reason: Some(reason.to_string()) };
+        }
+        let Some(k) = (1..sig.len())
+            .find(|&k| matches!(sig.token(k), Some(Token::DollarQuotedString(_) | Token::SingleQuotedString(_))))
+        else {
+            return Outcome::Unread { tables: Vec::new(), reason: Some("a DO block without a body".to_string()) };
+        };
+        let t = &sig.tokens[sig.raw(k)];
+        let (body, opening) = match &t.token {
+            Token::DollarQuotedString(d) => (d.value.as_str(), 2 + d.tag.as_ref().map_or(0, String::len)),
+            Token::SingleQuotedString(s) => (s.as_str(), 1),
+            _ => return Outcome::Read,
+        };
+        let offset = (self.pos)(t.span.start) + opening;
+        let lines = crate::source::LineIndex::new(body);
+        let cursor = crate::source::OffsetCursor::new(&lines, body);
+        let pos = |loc: Location| offset + cursor.offset(loc.line as usize, loc.column as usize);
+        let Ok(tokens) =
+            sqlparser::tokenizer::Tokenizer::new(self.dialect, body).with_unescape(false).tokenize_with_location()
+        else {
+            let reason = "the body of a DO block does not tokenize as SQL";
+            return Outcome::Unread { tables: Vec::new(), reason: Some(reason.to_string()) };
+        };
+        let inner = Recovery {
+            dialect: self.dialect,
+            sql_dialect: self.sql_dialect,
+            pos: &pos,
+            variables: self.variables,
+            budget: self.budget,
+        };
+        let mut unread = Vec::new();
+        let mut unknown = false;
+        let mut why: Option<String> = None;
+        for segment in plpgsql_statements(&tokens) {
+            let seg = Significant::new(segment);
+            let first = seg.keyword(0);
+            let second = seg.token(1);
+            let control = matches!(
+                first.as_deref(),
+                Some(
+                    "IF" | "ELSIF"
+                        | "ELSEIF"
+                        | "END"
+                        | "WHILE"
+                        | "FOR"
+                        | "FOREACH"
+                        | "EXIT"
+                        | "CONTINUE"
+                        | "RETURN"
+                        | "RAISE"
+                        | "ASSERT"
+                        | "NULL"
+                        | "WHEN"
+                        | "GET"
+                        | "OPEN"
+                        | "CLOSE"
+                        | "FETCH"
+                        | "MOVE"
+                        | "CASE"
+                )
+            );
+            // `v := …`, `v = …`: an assignment to a variable.
+            let assignment = matches!(second, Some(Token::Assignment | Token::Eq | Token::Colon))
+                || (seg.token(1) == Some(&Token::Period)
+                    && matches!(seg.token(3), Some(Token::Assignment | Token::Eq)));
+            if seg.len() == 0 || control || assignment {
+                continue;
+            }
+            let outcome = match first.as_deref() {
+                Some("PERFORM") => {
+                    let mut tokens = segment.to_vec();
+                    if let Some(i) = tokens.iter().position(|t| !matches!(t.token, Token::Whitespace(_))) {
+                        tokens[i].token = Token::make_keyword("SELECT");
+                    }
+                    match parse_and_lower(tokens, self.dialect, &pos, out, start) {
+                        Ok(()) => Outcome::Read,
+                        Err(()) => Outcome::Unread { tables: seg.tables(&pos, start), reason: None },
+                    }
+                }
+                Some("EXECUTE") => inner.execute(&seg, start, out),
+                _ => match parse_and_lower(segment.to_vec(), self.dialect, &pos, out, start) {
+                    Ok(()) => Outcome::Read,
+                    Err(()) => inner.statement(segment, start, out),
+                },
+            };
+            if let Outcome::Unread { tables, reason } = outcome {
+                if tables.is_empty() && !unknown {
+                    unknown = true;
+                    why = reason;
+                } else if why.is_none() {
+                    why = reason;
+                }
+                unread.extend(tables);
+            }
+        }
+        let why = why.map_or_else(String::new, |w| format!(": {w}"));
+        if unknown {
+            let reason =
+                format!("a statement of this DO block cannot be read, and names no table that can be identified{why}");
+            return Outcome::Unread { tables: Vec::new(), reason: Some(reason) };
+        }
+        match finish(unread) {
+            Outcome::Unread { tables, .. } => {
+                Outcome::Unread { tables, reason: Some(format!("a statement of this DO block cannot be read{why}")) }
+            }
+            read => read,
+        }
+    }
+
     /// `COMMENT ON … IS $$text$$`: PostgreSQL takes a dollar-quoted string
     /// wherever a string literal stands; the parser does not here.
     fn comment(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
@@ -457,9 +579,14 @@ impl Recovery<'_, '_, '_> {
         }
         self.budget.set(self.budget.get() - size);
         let mut unread = extra;
-        let mut any_table = !unread.is_empty();
+        // A part of the text whose tables cannot be identified.
+        let mut unknown = false;
         let mut first_error = None;
-        for lit in literals {
+        // Literals that are values (`'userbase'` in a condition beside the
+        // SQL) rather than statements are not read as SQL.
+        let statements: Vec<&Literal> = literals.iter().filter(|l| starts_a_statement(&l.text)).collect();
+        unknown |= statements.is_empty() && unread.is_empty();
+        for lit in statements {
             let mut facts = super::lower(&lit.text, self.sql_dialect);
             facts.shift(lit.offset);
             for f in facts.facts {
@@ -467,18 +594,15 @@ impl Recovery<'_, '_, '_> {
                     FactKind::Unparsable { tables, message, .. } => {
                         // A fragment of SQL built by concatenation: judged on
                         // the tables it names.
-                        any_table |= !tables.is_empty();
+                        unknown |= tables.is_empty();
                         unread.extend(tables);
                         first_error.get_or_insert(message);
                     }
-                    kind => {
-                        any_table = true;
-                        out.push(kind, f.span, start);
-                    }
+                    kind => out.push(kind, f.span, start),
                 }
             }
         }
-        if !any_table {
+        if unknown {
             let reason = format!("dynamic SQL: the text `{verb}` runs names no table that can be identified");
             return Outcome::Unread { tables: Vec::new(), reason: Some(reason) };
         }
@@ -490,6 +614,41 @@ impl Recovery<'_, '_, '_> {
             read => read,
         }
     }
+}
+
+/// Whether `text` begins with a word that begins a SQL statement.
+fn starts_a_statement(text: &str) -> bool {
+    let word: String = text
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    matches!(
+        word.to_ascii_uppercase().as_str(),
+        "SELECT"
+            | "INSERT"
+            | "UPDATE"
+            | "DELETE"
+            | "MERGE"
+            | "UPSERT"
+            | "REPLACE"
+            | "ALTER"
+            | "CREATE"
+            | "DROP"
+            | "RENAME"
+            | "TRUNCATE"
+            | "WITH"
+            | "GRANT"
+            | "REVOKE"
+            | "COMMENT"
+            | "COPY"
+            | "CALL"
+            | "SET"
+            | "DO"
+            | "LOCK"
+            | "VALUES"
+            | "TABLE"
+    )
 }
 
 /// `format()`'s specifiers (`%I`, `%s`, `%L`, `%1$I`, `%%`) masked by
@@ -512,6 +671,72 @@ fn mask_format_specifiers(text: &str) -> String {
         }
         out.push_str(&spec);
     }
+    out
+}
+
+/// A PL/pgSQL body cut into statements: at `;`, and after the words that
+/// open a block or a branch (`DECLARE`, `BEGIN`, `THEN`, `ELSE`, `LOOP`,
+/// `EXCEPTION`), which are dropped. Declarations between `DECLARE` and
+/// `BEGIN` are dropped too. Parentheses are respected, so a subquery's
+/// words do not cut.
+fn plpgsql_statements(tokens: &[TokenWithSpan]) -> Vec<&[TokenWithSpan]> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    // `CASE … WHEN … THEN … ELSE … END` inside a statement does not cut it.
+    let mut cases = 0usize;
+    let mut from = 0;
+    let mut declaring = false;
+    // Whether the current statement has begun (a significant token since the cut).
+    let mut started = false;
+    for (i, t) in tokens.iter().enumerate() {
+        let cut = match &t.token {
+            Token::LParen => {
+                depth += 1;
+                false
+            }
+            Token::RParen => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            Token::SemiColon => true,
+            Token::Word(w) if depth == 0 && w.quote_style.is_none() => match w.value.to_ascii_uppercase().as_str() {
+                "CASE" => {
+                    cases += 1;
+                    false
+                }
+                "END" if cases > 0 => {
+                    cases -= 1;
+                    false
+                }
+                "THEN" | "ELSE" => cases == 0,
+                "DECLARE" => {
+                    declaring = true;
+                    true
+                }
+                "BEGIN" => {
+                    declaring = false;
+                    true
+                }
+                "LOOP" => true,
+                // A block's handler section, not `RAISE EXCEPTION '…'`.
+                "EXCEPTION" => !started,
+                _ => false,
+            },
+            _ => false,
+        };
+        if !matches!(t.token, Token::Whitespace(_)) {
+            started = true;
+        }
+        if cut {
+            // Declarations (from `DECLARE` to `BEGIN`) declare variables.
+            if !declaring {
+                out.push(&tokens[from..i]);
+            }
+            from = i + 1;
+            started = false;
+        }
+    }
+    out.push(&tokens[from..]);
     out
 }
 
@@ -1062,6 +1287,31 @@ mod tests {
         assert!(out.facts.iter().any(
             |f| matches!(&f.kind, FactKind::Unparsable { message, .. } if message.contains("more `PREPARE` text"))
         ));
+    }
+
+    #[test]
+    fn do_blocks_are_read_statement_by_statement() {
+        let sql = "DO $$\nDECLARE n int;\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'u') THEN\n    ALTER TABLE u ADD COLUMN c text;\n  ELSE\n    UPDATE u SET d = CASE WHEN d IS NULL THEN 0 ELSE d END;\n  END IF;\n  n := 1;\n  PERFORM 1 FROM v;\n  RAISE NOTICE 'done';\nEND\n$$;";
+        assert_eq!(facts(sql, SqlDialect::Postgres), ["table u @u", "column u.c Add @c"]);
+        let out = lower(sql, SqlDialect::Postgres);
+        assert!(out.facts.iter().any(|f| matches!(&f.kind, FactKind::FieldWrite { field, .. } if field.norm == "d")));
+        assert!(out.facts.iter().any(|f| matches!(&f.kind, FactKind::TableAccess { table, .. } if table.norm == "v")));
+        // `RAISE EXCEPTION` is a control statement; `EXCEPTION` opens a handler.
+        let raise = "DO $$ BEGIN RAISE EXCEPTION 'no'; UPDATE u SET a = 1; EXCEPTION WHEN others THEN NULL; END $$;";
+        assert!(!lower(raise, SqlDialect::Postgres)
+            .facts
+            .iter()
+            .any(|f| matches!(f.kind, FactKind::Unparsable { .. })));
+        // Dynamic SQL in the block is read as EXECUTE is.
+        assert_eq!(
+            facts(
+                "DO $x$ BEGIN EXECUTE format('ALTER TABLE %I ADD COLUMN c int', 'userbase'); END $x$;",
+                SqlDialect::Postgres
+            ),
+            ["table __ @%I", "column __.c Add @c", "unread [userbase]"]
+        );
+        // Another language cannot be read.
+        assert_eq!(facts("DO LANGUAGE plpython3u $$ plpy.execute('x') $$;", SqlDialect::Postgres), ["unread []"]);
     }
 
     #[test]
