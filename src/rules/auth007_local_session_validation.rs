@@ -1,13 +1,15 @@
 use crate::diagnostic::Violation;
 use crate::facts::{AccessMode, Fact, FactKind};
-use crate::rules::{callee_shown, violation, FileContext};
+use crate::rules::{callee_shown, version_base, violation, FileContext, VersionCopies};
 
 crate::declare_rule! {
     /// ## What it does
     /// Flags main-backend code outside sync code that validates a token or
     /// session itself: a call to one of the policy's token validators (PyJWT
     /// `jwt.decode`, python-jose, `jsonwebtoken::decode`, …) or a read of the
-    /// auth service's `sessions` table.
+    /// auth service's `sessions` table. Copying a session table's rows into
+    /// its next version during a rebuild (`INSERT INTO sessions_new SELECT …
+    /// FROM sessions`) validates nothing and is not reported.
     ///
     /// ## Why is this bad?
     /// Only the auth service knows whether a session was revoked, a password
@@ -39,6 +41,28 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     if !ctx.in_backend() || ctx.sync {
         return;
     }
+    let copies = VersionCopies::of(facts);
+    // Statements that insert into a version of a table they read (a
+    // rebuild that also joins other tables to fill the new version).
+    let inserted: std::collections::HashMap<usize, Vec<&str>> =
+        facts.iter().fold(std::collections::HashMap::new(), |mut m, f| {
+            if let FactKind::RowInsert { table, .. } = &f.kind {
+                m.entry(f.statement_start).or_insert_with(Vec::new).push(table.norm.as_str());
+            }
+            m
+        });
+    let rebuilds: std::collections::HashSet<(usize, &str)> = facts
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::TableAccess { table, mode: AccessMode::Read } => {
+                let into = inserted.get(&f.statement_start)?;
+                into.iter()
+                    .any(|t| *t != table.norm && version_base(t) == version_base(&table.norm))
+                    .then_some((f.statement_start, table.norm.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
     for fact in facts {
         if let FactKind::Call { callee, resolved, language } = &fact.kind {
             if ctx.calls(callee, *resolved, &ctx.policy.functions(*language).token_validators) {
@@ -56,7 +80,12 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
             continue;
         }
         let FactKind::TableAccess { table, mode: AccessMode::Read } = &fact.kind else { continue };
-        if !ctx.policy.session_tables.contains(&table.norm) {
+        // Copying a session table's rows into its next version (a rebuild)
+        // validates nothing.
+        if !ctx.policy.session_tables.contains(&table.norm)
+            || copies.reads(fact, &table.norm)
+            || rebuilds.contains(&(fact.statement_start, table.norm.as_str()))
+        {
             continue;
         }
         let mut v = violation(

@@ -195,7 +195,7 @@ impl VersionCopies {
 
 /// A table's name without the affix that marks a version of it during a
 /// rebuild: `users_new`, `users_old`, `users_tmp`, `users_backup`,
-/// `users_v2`, `new_users`, `old_users`, `tmp_users`, `__temp__users`
+/// `users_v2`, `users2`, `new_users`, `old_users`, `tmp_users`, `__temp__users`
 /// (SQLAlchemy-style batch copies), `_alembic_tmp_users` and `new__users`
 /// (Django's SQLite rebuilds) are all `users`.
 pub fn version_base(table: &str) -> &str {
@@ -216,6 +216,11 @@ pub fn version_base(table: &str) -> &str {
         if !rest.is_empty() && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
             return rest;
         }
+    }
+    // `access_tokens2`: a number right after a name of some length.
+    let rest = table.trim_end_matches(|c: char| c.is_ascii_digit());
+    if rest.len() < table.len() && rest.len() >= 4 && rest.ends_with(|c: char| c.is_ascii_alphabetic()) {
+        return rest;
     }
     table
 }
@@ -311,14 +316,15 @@ mod tests {
 
     #[test]
     fn version_affixes_come_off_once() {
-        for t in ["users_new", "users_old", "users_tmp", "users_backup", "users_v2", "users_v10", "new_users"] {
+        for t in ["users_new", "users_old", "users_tmp", "users_backup", "users_v2", "users_v10", "new_users", "users2"]
+        {
             assert_eq!(version_base(t), "users", "{t}");
         }
         for t in ["old_users", "tmp_users", "__temp__users", "_alembic_tmp_users", "new__users", "users"] {
             assert_eq!(version_base(t), "users", "{t}");
         }
         // Other names keep theirs: `userbase` is not a version of `users`.
-        for t in ["userbase", "users_v", "users_vx", "_new", "new_", "renewals", "user_news"] {
+        for t in ["userbase", "users_v", "users_vx", "_new", "new_", "renewals", "user_news", "s3", "md5", "ab_2"] {
             assert_eq!(version_base(t), t, "{t}");
         }
     }
