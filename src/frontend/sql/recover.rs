@@ -87,6 +87,7 @@ impl Recovery<'_, '_, '_> {
             ["ALTER", "TABLE", ..] => self.alter_table(&sig, start, out),
             ["CREATE", ..] if sig.table_head().is_some() => self.create_table(&sig, start, out),
             ["CREATE", "MATERIALIZED", "VIEW", ..] => self.materialized_view(&sig, start, out),
+            ["CREATE", "VIRTUAL", "TABLE", ..] => self.virtual_table(&sig, start, out),
             ["PREPARE", ..] => self.prepare(&sig, start, out),
             ["DO", ..] => self.do_block(&sig, start, out),
             ["COMMENT", "ON", ..] => self.comment(&sig, start, out),
@@ -297,6 +298,34 @@ impl Recovery<'_, '_, '_> {
             }
             (outcome, _) => outcome,
         }
+    }
+
+    /// SQLite's `CREATE VIRTUAL TABLE [IF NOT EXISTS] t USING module(args)`:
+    /// creates `t`; the arguments that are plain names are its columns
+    /// (`fts4(title, body, tokenize=porter)` declares `title` and `body`).
+    fn virtual_table(&self, sig: &Significant<'_>, start: usize, out: &mut FileFacts) -> Outcome {
+        let mut k = 3;
+        while matches!(sig.keyword(k).as_deref(), Some("IF" | "NOT" | "EXISTS")) {
+            k += 1;
+        }
+        let Some((table, after)) = sig.object_name(k, self.pos, start) else {
+            return Outcome::Unread { tables: sig.tables(self.pos, start), reason: None };
+        };
+        out.push(FactKind::TableSchema { table: table.clone(), action: TableAction::Create }, table.span, start);
+        let open = (after..sig.len()).find(|&k| sig.token(k) == Some(&Token::LParen));
+        if let Some(open) = open {
+            let close = sig.matching_paren(open).unwrap_or(sig.len());
+            for piece in sig.split_commas(open + 1, close) {
+                if piece.end == piece.start + 1 {
+                    if let Some(column) = sig.name(piece.start, self.pos, start) {
+                        let span = column.span;
+                        let kind = FactKind::ColumnSchema { table: table.clone(), column, action: ColumnAction::Add };
+                        out.push(kind, span, start);
+                    }
+                }
+            }
+        }
+        Outcome::Read
     }
 
     /// `CREATE MATERIALIZED VIEW v AS query WITH [NO] DATA`: the trailing
@@ -1312,6 +1341,14 @@ mod tests {
         );
         // Another language cannot be read.
         assert_eq!(facts("DO LANGUAGE plpython3u $$ plpy.execute('x') $$;", SqlDialect::Postgres), ["unread []"]);
+    }
+
+    #[test]
+    fn virtual_tables_declare_their_plain_columns() {
+        assert_eq!(
+            pg("CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts4 (title, body, tokenize=porter);"),
+            ["table search @search", "column search.title Add @title", "column search.body Add @body"]
+        );
     }
 
     #[test]
