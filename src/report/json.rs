@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::check::Report;
 use crate::diagnostic::Severity;
+use crate::source::LineCol;
 
 /// Version of the JSON report format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -31,11 +32,8 @@ struct JsonFinding<'a> {
     code: &'static str,
     rule: &'static str,
     severity: &'static str,
-    path: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
+    #[serde(flatten)]
+    place: JsonPlace<'a>,
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
@@ -64,12 +62,26 @@ struct JsonUnread<'a> {
 
 #[derive(Serialize)]
 struct JsonRelated<'a> {
+    #[serde(flatten)]
+    place: JsonPlace<'a>,
+    message: &'a str,
+}
+
+/// Where a finding or one of its related places stands: a file and the
+/// positions (from 1) of its first and past-the-last characters.
+#[derive(Serialize)]
+struct JsonPlace<'a> {
     path: &'a str,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
-    message: &'a str,
+}
+
+impl<'a> JsonPlace<'a> {
+    fn new(path: &'a str, start: LineCol, end: LineCol) -> Self {
+        JsonPlace { path, line: start.line, column: start.column, end_line: end.line, end_column: end.column }
+    }
 }
 
 #[derive(Serialize)]
@@ -99,11 +111,7 @@ pub fn render(report: &Report) -> String {
                 code: f.rule.code,
                 rule: f.rule.name,
                 severity: f.severity.as_str(),
-                path: &f.path,
-                line: f.start.line,
-                column: f.start.column,
-                end_line: f.end.line,
-                end_column: f.end.column,
+                place: JsonPlace::new(&f.path, f.start, f.end),
                 message: &f.message,
                 help: f.help.as_deref(),
                 service: f.service.as_deref(),
@@ -113,11 +121,7 @@ pub fn render(report: &Report) -> String {
                     .related
                     .iter()
                     .map(|r| JsonRelated {
-                        path: &r.location.path,
-                        line: r.location.start.line,
-                        column: r.location.start.column,
-                        end_line: r.location.end.line,
-                        end_column: r.location.end.column,
+                        place: JsonPlace::new(&r.location.path, r.location.start, r.location.end),
                         message: &r.message,
                     })
                     .collect(),
