@@ -416,7 +416,13 @@ impl Pipeline<'_> {
                 _ => None,
             })
             .collect();
-        let fctx = FileContext { policy: self.policy, service, sync: self.policy.is_sync(&matched), imports };
+        let fctx = FileContext {
+            policy: self.policy,
+            service,
+            sync: self.policy.is_sync(&matched),
+            imports,
+            copies: rules::VersionCopies::of(&facts.facts),
+        };
         let mut violations = rules::check_file(&fctx, &facts.facts);
         let unread = facts
             .facts

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use authguard::rules;
-use common::{codes, git, json, root, run, Output};
+use common::{codes, git, json, places, root, run, Output};
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------- helpers
@@ -1293,12 +1293,7 @@ fn orm_models_are_known_across_files_and_services() {
         ),
     ]);
     let report = json(&run(dir.path(), &["check", "--format", "json"]));
-    let got: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| format!("{} {}:{}", f["code"].as_str().unwrap(), f["path"].as_str().unwrap(), f["line"]))
-        .collect();
+    let got = places(&report);
     assert_eq!(
         got,
         vec![
@@ -1367,12 +1362,7 @@ fn a_copy_between_versions_of_the_mirror_creates_no_user_but_a_copy_from_the_aut
         ),
     ]);
     let report = json(&run(dir.path(), &["check", "--format", "json"]));
-    let got: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| format!("{} {}:{}", f["code"].as_str().unwrap(), f["path"].as_str().unwrap(), f["line"]))
-        .collect();
+    let got = places(&report);
     let import = "backend/migrations/0002_import.sql";
     // Sorted by position: the insert target (AUTH006) stands before its column (AUTH005).
     assert_eq!(got, vec![format!("AUTH006 {import}:1"), format!("AUTH005 {import}:1"), format!("AUTH008 {import}:2")]);

@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
-use crate::rules::{callee_shown, violation, FileContext, VersionCopies};
+use crate::rules::{callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -50,7 +50,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         return;
     }
     let policy = ctx.policy;
-    let copies = VersionCopies::of(facts);
+    let copies = &ctx.copies;
     for fact in facts {
         if let FactKind::Call { callee, resolved, language } = &fact.kind {
             if ctx.calls(callee, *resolved, &policy.functions(*language).password_verifiers) {

@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind, Name};
-use crate::rules::{callee_shown, violation, FileContext, VersionCopies};
+use crate::rules::{callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -48,7 +48,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         return;
     }
     let policy = ctx.policy;
-    let copies = VersionCopies::of(facts);
+    let copies = &ctx.copies;
     let fire = |out: &mut Vec<Violation>, fact: &Fact, table: &Name, field: &Name| {
         let mut v = violation(
             &RULE,

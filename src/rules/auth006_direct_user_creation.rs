@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{Fact, FactKind};
-use crate::rules::{violation, FileContext, VersionCopies};
+use crate::rules::{violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -43,7 +43,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     if !ctx.in_backend() || ctx.sync {
         return;
     }
-    let copies = VersionCopies::of(facts);
+    let copies = &ctx.copies;
     for fact in facts {
         let FactKind::RowInsert { table, .. } = &fact.kind else { continue };
         if !ctx.policy.is_mirror(&table.norm) || copies.writes(fact, &table.norm) {

@@ -1,6 +1,6 @@
 use crate::diagnostic::Violation;
 use crate::facts::{AccessMode, Fact, FactKind};
-use crate::rules::{callee_shown, version_base, violation, FileContext, VersionCopies};
+use crate::rules::{callee_shown, violation, FileContext};
 
 crate::declare_rule! {
     /// ## What it does
@@ -41,28 +41,6 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
     if !ctx.in_backend() || ctx.sync {
         return;
     }
-    let copies = VersionCopies::of(facts);
-    // Statements that insert into a version of a table they read (a
-    // rebuild that also joins other tables to fill the new version).
-    let inserted: std::collections::HashMap<usize, Vec<&str>> =
-        facts.iter().fold(std::collections::HashMap::new(), |mut m, f| {
-            if let FactKind::RowInsert { table, .. } = &f.kind {
-                m.entry(f.statement_start).or_insert_with(Vec::new).push(table.norm.as_str());
-            }
-            m
-        });
-    let rebuilds: std::collections::HashSet<(usize, &str)> = facts
-        .iter()
-        .filter_map(|f| match &f.kind {
-            FactKind::TableAccess { table, mode: AccessMode::Read } => {
-                let into = inserted.get(&f.statement_start)?;
-                into.iter()
-                    .any(|t| *t != table.norm && version_base(t) == version_base(&table.norm))
-                    .then_some((f.statement_start, table.norm.as_str()))
-            }
-            _ => None,
-        })
-        .collect();
     for fact in facts {
         if let FactKind::Call { callee, resolved, language } = &fact.kind {
             if ctx.calls(callee, *resolved, &ctx.policy.functions(*language).token_validators) {
@@ -82,10 +60,7 @@ pub fn check(ctx: &FileContext<'_>, facts: &[Fact], out: &mut Vec<Violation>) {
         let FactKind::TableAccess { table, mode: AccessMode::Read } = &fact.kind else { continue };
         // Copying a session table's rows into its next version (a rebuild)
         // validates nothing.
-        if !ctx.policy.session_tables.contains(&table.norm)
-            || copies.reads(fact, &table.norm)
-            || rebuilds.contains(&(fact.statement_start, table.norm.as_str()))
-        {
+        if !ctx.policy.session_tables.contains(&table.norm) || ctx.copies.rebuild_reads(fact, &table.norm) {
             continue;
         }
         let mut v = violation(

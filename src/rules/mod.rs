@@ -43,6 +43,9 @@ pub struct FileContext<'a> {
     /// What the file imports (`Import` facts): a method call matches a
     /// trait's entry only when the trait is in scope.
     pub imports: Vec<String>,
+    /// The file's copies between versions of one table, found once for
+    /// every rule that exempts them.
+    pub copies: VersionCopies,
 }
 
 impl FileContext<'_> {
@@ -155,6 +158,10 @@ pub struct VersionCopies {
     /// `(into, from)` of each such copy, by statement start (indexed: a
     /// generated file may hold thousands of statements).
     copies: std::collections::HashMap<usize, Vec<(String, String)>>,
+    /// `(statement start, table)` of reads of a table in a statement that
+    /// inserts into a version of it: a rebuild that may also join other
+    /// tables to fill the new version.
+    rebuild_reads: std::collections::HashSet<(usize, String)>,
 }
 
 impl VersionCopies {
@@ -179,7 +186,31 @@ impl VersionCopies {
                 copies.entry(f.statement_start).or_default().push((into.to_string(), from.to_string()));
             }
         }
-        VersionCopies { copies }
+        let mut inserted: std::collections::HashMap<usize, Vec<&str>> = Default::default();
+        for f in facts {
+            if let FactKind::RowInsert { table, .. } = &f.kind {
+                inserted.entry(f.statement_start).or_default().push(table.norm.as_str());
+            }
+        }
+        let rebuild_reads = facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::TableAccess { table, mode: crate::facts::AccessMode::Read } => {
+                    let into = inserted.get(&f.statement_start)?;
+                    into.iter()
+                        .any(|t| *t != table.norm && version_base(t) == version_base(&table.norm))
+                        .then(|| (f.statement_start, table.norm.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        VersionCopies { copies, rebuild_reads }
+    }
+
+    /// Whether `fact` reads `table` in a statement that fills a version of
+    /// it, through a plain copy or a join.
+    pub fn rebuild_reads(&self, fact: &Fact, table: &str) -> bool {
+        self.reads(fact, table) || self.rebuild_reads.contains(&(fact.statement_start, table.to_string()))
     }
 
     /// Whether `fact` writes `table` in a version copy.

@@ -81,6 +81,16 @@ pub fn codes(report: &serde_json::Value) -> Vec<String> {
     report["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect()
 }
 
+/// Each finding of a JSON report as `CODE path:line`, in order.
+pub fn places(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}:{}", f["code"].as_str().unwrap(), f["path"].as_str().unwrap(), f["line"]))
+        .collect()
+}
+
 /// Run git in `dir` with a fixed identity, fixed dates and no user or system
 /// configuration, so tests behave the same on every machine; returns its
 /// trimmed standard output and fails the test when git fails.
